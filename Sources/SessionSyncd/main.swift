@@ -1,0 +1,2 @@
+import PGListen
+print("session-syncd placeholder, libpq \(PGListenPlaceholder.libpqVersion)")

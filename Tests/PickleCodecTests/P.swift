@@ -1,0 +1,2 @@
+import Testing
+@Suite struct P { @Test func t() { #expect(1 == 1) } }
