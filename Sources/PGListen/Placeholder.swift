@@ -1,2 +1,0 @@
-import CLibPQ
-public enum PGListenPlaceholder { public static var libpqVersion: Int32 { PQlibVersion() } }
