@@ -1,2 +1,2 @@
 import PGListen
-print("session-syncd placeholder, libpq \(PGListenPlaceholder.libpqVersion)")
+print("session-syncd placeholder, libpq \(PGConnection.libpqVersion)")

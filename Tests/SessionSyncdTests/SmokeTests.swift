@@ -1,4 +1,4 @@
 import Testing
 @testable import SessionSyncd
 @testable import PGListen
-@Suite struct SmokeTests { @Test func links() { #expect(PGListenPlaceholder.libpqVersion > 100000) } }
+@Suite struct SmokeTests { @Test func links() { #expect(PGConnection.libpqVersion > 100000) } }
