@@ -1,0 +1,153 @@
+import Logging
+import PickleCodec
+
+extension SyncConfiguration {
+    /// Loads and validates a TOML configuration file; keys that are absent keep their defaults.
+    /// - Parameter path: the file, e.g. `/etc/session-syncd/config.toml`.
+    /// - Returns: the configuration.
+    /// - Throws: `ConfigError` with the file, line:column and key; never a value from the file.
+    static func load(path: String) throws(ConfigError) -> SyncConfiguration {
+        let bytes = try ConfigFileReader.contents(of: path)
+        do {
+            return try parse(bytes: bytes)
+        } catch {
+            var e = error
+            e.file = path
+            throw e
+        }
+    }
+
+    /// Parses and validates TOML text (see ``load(path:)``).
+    static func parse(toml text: String) throws(ConfigError) -> SyncConfiguration {
+        try parse(bytes: Array(text.utf8))
+    }
+
+    /// Parses and validates TOML bytes (see ``load(path:)``).
+    static func parse(bytes: [UInt8]) throws(ConfigError) -> SyncConfiguration {
+        try SyncConfiguration(toml: TOMLParser.parse(bytes: bytes))
+    }
+
+    /// Builds a configuration from a parsed TOML document.
+    /// - Throws: `ConfigError` for unknown keys, wrong types, invalid identifiers, reserved or duplicate columns.
+    init(toml root: TOMLTable) throws(ConfigError) {
+        self.init()
+        var r = ConfigTableReader(root, path: "")
+
+        if var t = try r.table("database") {
+            dsn = try t.string("dsn")
+            try t.finish()
+        }
+        if var t = try r.table("source") {
+            sourceTable = try t.tableName("table") ?? sourceTable
+            keyColumn = try t.identifier("key_column") ?? keyColumn
+            dataColumn = try t.identifier("data_column") ?? dataColumn
+            try t.finish()
+        }
+        var defaultColumns = true
+        var targetReader: ConfigTableReader?
+        if var t = try r.table("target") {
+            targetTable = try t.tableName("table") ?? targetTable
+            errorsTable = try t.tableName("errors_table") ?? errorsTable
+            channel = try t.identifier("channel") ?? channel
+            jsonColumn = try t.identifier("json_column")
+            daemonRole = try t.identifier("daemon_role")
+            defaultColumns = try t.bool("default_columns") ?? true
+            try t.finish()
+            targetReader = t
+        }
+        if var t = try r.table("sync") {
+            batch.batchSize = try t.integer("batch_size", in: 1...1_000_000) ?? batch.batchSize
+            batch.batchDelay = try t.duration("batch_delay_ms", unitNanoseconds: 1e6, allowZero: true) ?? batch.batchDelay
+            batch.catchupBatchSize = try t.integer("catchup_batch_size", in: 1...1_000_000) ?? batch.catchupBatchSize
+            batch.maxRetries = try t.integer("max_retries", in: 0...1000) ?? batch.maxRetries
+            try t.finish()
+        }
+        if var t = try r.table("listen") {
+            listen.heartbeat = try t.duration("heartbeat_s", unitNanoseconds: 1e9, allowZero: false) ?? listen.heartbeat
+            listen.reconnectInitial = try t.duration("reconnect_initial_ms", unitNanoseconds: 1e6, allowZero: false) ?? listen.reconnectInitial
+            listen.reconnectMax = try t.duration("reconnect_max_s", unitNanoseconds: 1e9, allowZero: false) ?? listen.reconnectMax
+            if listen.reconnectMax < listen.reconnectInitial {
+                throw t.error(.invalidValue, "reconnect_max_s", "must not be shorter than reconnect_initial_ms")
+            }
+            try t.finish()
+        }
+        if var t = try r.table("log") {
+            if let f = try t.string("format") {
+                guard let format = LogSettings.Format(rawValue: f) else {
+                    throw t.error(.invalidValue, "format", "must be \"logfmt\" or \"json\"")
+                }
+                log.format = format
+            }
+            if let l = try t.string("level") {
+                guard let level = Self.logLevel(named: l) else {
+                    throw t.error(.invalidValue, "level", "must be one of trace, debug, info, notice, warning, error, critical")
+                }
+                log.level = level
+            }
+            log.statsInterval = try t.duration("stats_interval_s", unitNanoseconds: 1e9, allowZero: true) ?? log.statsInterval
+            try t.finish()
+        }
+        if var t = try r.table("limits") {
+            for (key, field) in PickleLimitsKeys.all {
+                if let n = try t.integer(key, in: 1...Int.max) { limits[keyPath: field] = n }
+            }
+            try t.finish()
+        }
+        columns = try Self.columns(&r, defaults: defaultColumns ? ColumnMapping.defaults : [])
+        try r.finish()
+        try validateNames(target: targetReader)
+    }
+
+    /// swift-log level names, plus the common alias `warn`.
+    static func logLevel(named name: String) -> Logger.Level? {
+        name == "warn" ? .warning : Logger.Level(rawValue: name)
+    }
+
+    /// The defaults, then each `[[column]]` entry: a default of the same name is replaced in place,
+    /// others are appended in file order.
+    private static func columns(_ r: inout ConfigTableReader, defaults: [ColumnMapping]) throws(ConfigError) -> [ColumnMapping] {
+        var columns = defaults
+        guard let v = r.value("column") else { return columns }
+        guard case .array(let entries) = v else {
+            throw r.error(.wrongType, "column", "expected an array of tables ([[column]]), found \(v.typeName)")
+        }
+        var fromFile: Set<String> = []
+        for (i, entry) in entries.enumerated() {
+            guard case .table(let table) = entry else {
+                throw r.error(.wrongType, "column", "expected an array of tables ([[column]]), found an array holding \(entry.typeName)")
+            }
+            var t = ConfigTableReader(table, path: "column[\(i + 1)]")
+            let mapping = try ColumnMapping(reading: &t)
+            guard fromFile.insert(mapping.name).inserted else {
+                throw t.error(.duplicateColumn, "name", "another [[column]] already has this name")
+            }
+            if let existing = columns.firstIndex(where: { $0.name == mapping.name }) {
+                columns[existing] = mapping
+            } else {
+                columns.append(mapping)
+            }
+        }
+        return columns
+    }
+
+    /// Reserved and duplicate names across the mapped columns and the json column.
+    private func validateNames(target: ConfigTableReader?) throws(ConfigError) {
+        let reserved = Self.reservedColumnNames.union([keyColumn])
+        var seen: Set<String> = []
+        for (i, c) in columns.enumerated() {
+            if reserved.contains(c.name) {
+                throw ConfigError(.reservedName, "'\(c.name)' is reserved for session_fields' own bookkeeping (the key column, data_hash, synced_at, mapping_hash)",
+                                  key: "column[\(i + 1)].name")
+            }
+            guard seen.insert(c.name).inserted else {
+                throw ConfigError(.duplicateColumn, "two columns are named '\(c.name)'", key: "column[\(i + 1)].name")
+            }
+        }
+        if let jsonColumn {
+            if reserved.contains(jsonColumn) || seen.contains(jsonColumn) {
+                throw target?.error(.reservedName, "json_column", "the name is already used by session_fields (bookkeeping or a mapped column)")
+                    ?? ConfigError(.reservedName, "the name is already used", key: "target.json_column")
+            }
+        }
+    }
+}

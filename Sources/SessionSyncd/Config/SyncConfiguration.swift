@@ -1,0 +1,80 @@
+import Logging
+import PickleCodec
+
+/// Everything the daemon and its commands need to know, from the TOML file or the design card's defaults.
+///
+/// Load with ``load(path:)``; with no file at all use ``defaults``.
+struct SyncConfiguration: Sendable {
+    /// libpq conninfo or URI (`[database] dsn`); nil → `--dsn`, else libpq defaults and the PG* environment.
+    var dsn: String?
+    /// Table the web app writes (`[source] table`), optionally schema-qualified.
+    var sourceTable: String
+    /// Its key column (`[source] key_column`).
+    var keyColumn: String
+    /// Its column holding the base64 pickle, text or bytea (`[source] data_column`).
+    var dataColumn: String
+    /// The typed mirror (`[target] table`), optionally schema-qualified.
+    var targetTable: String
+    /// Table of per-session, per-column problems (`[target] errors_table`), optionally schema-qualified.
+    var errorsTable: String
+    /// NOTIFY/LISTEN channel (`[target] channel`).
+    var channel: String
+    /// Optional jsonb column holding the whole session as canonical JSON (`[target] json_column`).
+    var jsonColumn: String?
+    /// Role that `install` grants least privilege to (`[target] daemon_role`).
+    var daemonRole: String?
+    /// Typed columns: the defaults (unless `[target] default_columns = false`) plus `[[column]]` entries;
+    /// an entry with a default's name replaces it in place.
+    var columns: [ColumnMapping]
+    /// Batching (`[sync]`).
+    var batch: BatchSettings
+    /// LISTEN connection timing (`[listen]`).
+    var listen: ListenSettings
+    /// Logging (`[log]`).
+    var log: LogSettings
+    /// Resource bounds of the pickle decoder (`[limits]`).
+    var limits: PickleLimits
+
+    /// Creates a configuration.
+    /// - Parameters:
+    ///   - dsn: default nil (use `--dsn`, else libpq defaults + PG*).
+    ///   - sourceTable: default `"sessions"`.
+    ///   - keyColumn: default `"session_id"`.
+    ///   - dataColumn: default `"data"`.
+    ///   - targetTable: default `"session_fields"`.
+    ///   - errorsTable: default `"session_sync_errors"`.
+    ///   - channel: default `"session_syncd"`.
+    ///   - jsonColumn: default nil (no jsonb column).
+    ///   - daemonRole: default nil (`install` grants nothing).
+    ///   - columns: default ``ColumnMapping/defaults`` (uid, current_page, user_role).
+    ///   - batch: default ``BatchSettings/init(batchSize:batchDelay:catchupBatchSize:maxRetries:)`` defaults.
+    ///   - listen: default ``ListenSettings`` defaults.
+    ///   - log: default ``LogSettings`` defaults.
+    ///   - limits: default `PickleLimits.default`.
+    init(dsn: String? = nil, sourceTable: String = "sessions", keyColumn: String = "session_id", dataColumn: String = "data",
+         targetTable: String = "session_fields", errorsTable: String = "session_sync_errors", channel: String = "session_syncd",
+         jsonColumn: String? = nil, daemonRole: String? = nil, columns: [ColumnMapping] = ColumnMapping.defaults,
+         batch: BatchSettings = BatchSettings(), listen: ListenSettings = ListenSettings(), log: LogSettings = LogSettings(),
+         limits: PickleLimits = .default) {
+        self.dsn = dsn
+        self.sourceTable = sourceTable
+        self.keyColumn = keyColumn
+        self.dataColumn = dataColumn
+        self.targetTable = targetTable
+        self.errorsTable = errorsTable
+        self.channel = channel
+        self.jsonColumn = jsonColumn
+        self.daemonRole = daemonRole
+        self.columns = columns
+        self.batch = batch
+        self.listen = listen
+        self.log = log
+        self.limits = limits
+    }
+
+    /// The design card: what every command uses when there is no configuration file.
+    static let defaults = SyncConfiguration()
+
+    /// Bookkeeping columns of session_fields that no mapped column may use (besides the key column).
+    static let reservedColumnNames: Set<String> = ["data_hash", "synced_at", "mapping_hash"]
+}
