@@ -1,0 +1,40 @@
+extension PickleGlobal {
+    /// The Python 3 spelling of a Python 2 module name, for allowlist matching only.
+    ///
+    /// The node keeps the name the pickle wrote; only comparisons use this.
+    var normalized: PickleGlobal {
+        switch module {
+        case "__builtin__": return PickleGlobal(module: "builtins", name: name)
+        case "copy_reg": return PickleGlobal(module: "copyreg", name: name)
+        case "cdecimal", "_decimal", "_pydecimal": return PickleGlobal(module: "decimal", name: name)
+        case "_datetime": return PickleGlobal(module: "datetime", name: name)
+        default: return self
+        }
+    }
+
+    static let builtinsSet = PickleGlobal(module: "builtins", name: "set")
+    static let builtinsFrozenset = PickleGlobal(module: "builtins", name: "frozenset")
+    static let builtinsBytes = PickleGlobal(module: "builtins", name: "bytes")
+    static let builtinsBytearray = PickleGlobal(module: "builtins", name: "bytearray")
+    static let builtinsObject = PickleGlobal(module: "builtins", name: "object")
+    static let builtinsDict = PickleGlobal(module: "builtins", name: "dict")
+    static let codecsEncode = PickleGlobal(module: "_codecs", name: "encode")
+    static let copyregReconstructor = PickleGlobal(module: "copyreg", name: "_reconstructor")
+    static let copyregNewobj = PickleGlobal(module: "copyreg", name: "__newobj__")
+    static let copyregNewobjEx = PickleGlobal(module: "copyreg", name: "__newobj_ex__")
+    static let datetimeDatetime = PickleGlobal(module: "datetime", name: "datetime")
+    static let datetimeDate = PickleGlobal(module: "datetime", name: "date")
+    static let datetimeTime = PickleGlobal(module: "datetime", name: "time")
+    static let datetimeTimedelta = PickleGlobal(module: "datetime", name: "timedelta")
+    static let datetimeTimezone = PickleGlobal(module: "datetime", name: "timezone")
+    static let decimalDecimal = PickleGlobal(module: "decimal", name: "Decimal")
+    static let uuidUUID = PickleGlobal(module: "uuid", name: "UUID")
+    static let psycopgFixedOffset = PickleGlobal(module: "psycopg2.tz", name: "FixedOffsetTimezone")
+
+    /// dict subclasses decoded as ``PickleNode/dict`` with ``PickleDict/subclass`` set.
+    static let knownDictSubclasses: Set<PickleGlobal> = [
+        PickleGlobal(module: "web.utils", name: "Storage"),
+        PickleGlobal(module: "web.utils", name: "storage"),
+        PickleGlobal(module: "collections", name: "OrderedDict"),
+    ]
+}

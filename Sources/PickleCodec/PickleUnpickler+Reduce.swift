@@ -1,0 +1,315 @@
+/// REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ and BUILD: nothing is ever called.
+///
+/// A global on the allowlist is rebuilt as a typed value from its arguments;
+/// every other global yields an inert ``PickleObject`` recording what the
+/// pickle asked for. An allowlisted global whose arguments have an
+/// unrecognized shape also stays inert; a recognized shape with impossible
+/// values (month 13) is `.badValue`, as CPython would refuse it too.
+extension PickleUnpickler {
+    /// What a call produced: the node, and dict items to set on it afterwards.
+    struct Construction {
+        var node: PickleNode
+        var dictItems: [PickleRef] = []
+    }
+
+    mutating func loadReduce(callable: PickleRef, args: PickleRef) throws(PickleError) {
+        guard case .global(let g) = nodes[callable.index] else { throw fail(.typeMismatch, "REDUCE callable is not a global") }
+        guard case .tuple(let argv) = nodes[args.index] else { throw fail(.typeMismatch, "REDUCE arguments are not a tuple") }
+        try pushConstruction(try construct(g, argsRef: args, argv: argv, kwargs: nil))
+    }
+
+    mutating func loadNewObj(cls: PickleRef, args: PickleRef, kwargs: PickleRef?) throws(PickleError) {
+        guard case .global(let g) = nodes[cls.index] else { throw fail(.typeMismatch, "NEWOBJ class is not a global") }
+        guard case .tuple(let argv) = nodes[args.index] else { throw fail(.typeMismatch, "NEWOBJ arguments are not a tuple") }
+        if let kwargs {
+            guard case .dict = nodes[kwargs.index] else { throw fail(.typeMismatch, "NEWOBJ_EX keyword arguments are not a dict") }
+        }
+        try pushConstruction(try construct(g, argsRef: args, argv: argv, kwargs: kwargs))
+    }
+
+    mutating func loadInst(_ g: PickleGlobal, args: [PickleRef]) throws(PickleError) {
+        try chargeSlots(args.count)
+        let tuple = try addNode(.tuple(args))
+        try pushConstruction(try construct(g, argsRef: tuple, argv: args, kwargs: nil))
+    }
+
+    private mutating func pushConstruction(_ c: Construction) throws(PickleError) {
+        let ref = try push(c.node)
+        if !c.dictItems.isEmpty { try setItems(in: ref, c.dictItems) }
+    }
+
+    /// The value of `g(*argv, **kwargs)` for allowlisted globals, else an inert object.
+    mutating func construct(_ g: PickleGlobal, argsRef: PickleRef, argv: [PickleRef], kwargs: PickleRef?) throws(PickleError) -> Construction {
+        var hasKeywords = false
+        if let kwargs, case .dict(let d) = nodes[kwargs.index], !d.keys.isEmpty { hasKeywords = true }
+        if !hasKeywords, let known = try constructKnown(g, argv: argv) { return known }
+        return Construction(node: .object(PickleObject(type: g, args: argsRef, kwargs: kwargs)))
+    }
+
+    // swiftlint:disable:next cyclomatic_complexity
+    private mutating func constructKnown(_ g: PickleGlobal, argv: [PickleRef]) throws(PickleError) -> Construction? {
+        let n = g.normalized
+        switch n {
+        case .builtinsSet, .builtinsFrozenset:
+            var items: [PickleRef] = []
+            if argv.count == 1 {
+                switch nodes[argv[0].index] {
+                case .list(let x), .tuple(let x), .set(let x), .frozenset(let x): items = x
+                default: return nil
+                }
+            } else if argv.count > 1 { return nil }
+            for item in items { try requireHashable(item) }
+            try chargeSlots(items.count)
+            return Construction(node: n == .builtinsSet ? .set(items) : .frozenset(items))
+        case .builtinsBytes, .builtinsBytearray:
+            guard let bytes = try bytesFromArguments(argv) else { return nil }
+            return Construction(node: n == .builtinsBytes ? .bytes(bytes) : .bytearray(bytes))
+        case .codecsEncode:
+            guard argv.count >= 1, argv.count <= 2, case .string(let s) = nodes[argv[0].index] else { return nil }
+            let encoding = argv.count == 2 ? keyText(argv[1]) : "utf-8"
+            guard let encoding, let bytes = try encode(s, encoding: encoding) else { return nil }
+            try charge(bytes.count)
+            return Construction(node: .bytes(bytes))
+        case .copyregReconstructor:
+            return try reconstructor(argv)
+        case .copyregNewobj:
+            guard let first = argv.first, case .global(let cls) = nodes[first.index], !Self.isCopyreg(cls) else { return nil }
+            let rest = Array(argv.dropFirst())
+            try chargeSlots(rest.count)
+            let tuple = try addNode(.tuple(rest))
+            return try construct(cls, argsRef: tuple, argv: rest, kwargs: nil)
+        case .copyregNewobjEx:
+            guard argv.count == 3, case .global(let cls) = nodes[argv[0].index], !Self.isCopyreg(cls),
+                  case .tuple(let rest) = nodes[argv[1].index], case .dict = nodes[argv[2].index] else { return nil }
+            return try construct(cls, argsRef: argv[1], argv: rest, kwargs: argv[2])
+        case .datetimeDatetime:
+            return try makeDateTime(argv).map { Construction(node: .datetime($0)) }
+        case .datetimeDate:
+            return try makeDate(argv).map { Construction(node: .date($0)) }
+        case .datetimeTime:
+            return try makeTime(argv).map { Construction(node: .time($0)) }
+        case .datetimeTimedelta:
+            return try makeTimedelta(argv).map { Construction(node: .timedelta($0)) }
+        case .datetimeTimezone:
+            return try makeTimezone(argv).map { Construction(node: .timezone($0)) }
+        case .decimalDecimal:
+            guard argv.count == 1 || argv.count == 2 else { return nil }
+            let text: String
+            switch nodes[argv[0].index] {
+            case .string(let s): text = s
+            case .py2String(let b): text = b.text
+            case .int(let v): text = String(v)
+            case .bigInt(let b): text = b.decimalString
+            default: return nil
+            }
+            guard let canonical = PickleDecimal(parsing: text) else { throw fail(.badValue, "Decimal argument does not parse") }
+            return Construction(node: .decimal(canonical))
+        case .psycopgFixedOffset:
+            return try makeFixedOffset(g, argv).map { Construction(node: .timezone($0)) }
+        default:
+            if PickleGlobal.knownDictSubclasses.contains(n) {
+                return try dictSubclass(g, argv)
+            }
+            return nil
+        }
+    }
+
+    static func isCopyreg(_ g: PickleGlobal) -> Bool {
+        let n = g.normalized
+        return n == .copyregNewobj || n == .copyregNewobjEx || n == .copyregReconstructor
+    }
+
+    /// `copyreg._reconstructor(cls, base, state)`: `object` base → a fresh `cls`; `dict` base → a dict subclass.
+    private mutating func reconstructor(_ argv: [PickleRef]) throws(PickleError) -> Construction? {
+        guard argv.count == 3, case .global(let cls) = nodes[argv[0].index], !Self.isCopyreg(cls),
+              case .global(let base) = nodes[argv[1].index] else { return nil }
+        let state = argv[2]
+        switch base.normalized {
+        case .builtinsObject:
+            if PickleGlobal.knownDictSubclasses.contains(cls.normalized) {
+                return Construction(node: .dict(PickleDict(subclass: cls)))
+            }
+            return Construction(node: .object(PickleObject(type: cls)))
+        case .builtinsDict:
+            switch nodes[state.index] {
+            case .none: return Construction(node: .dict(PickleDict(subclass: cls)))
+            case .dict(let d): return Construction(node: .dict(PickleDict(subclass: cls)), dictItems: interleave(d))
+            default: return nil
+            }
+        default:
+            if case .none = nodes[state.index] { return Construction(node: .object(PickleObject(type: cls))) }
+            try chargeSlots(1)
+            let tuple = try addNode(.tuple([state]))
+            return Construction(node: .object(PickleObject(type: cls, args: tuple)))
+        }
+    }
+
+    /// Known dict subclasses called directly: `Storage()`, `Storage(d)`, Python 2 `OrderedDict([[k, v], ...])`.
+    private mutating func dictSubclass(_ g: PickleGlobal, _ argv: [PickleRef]) throws(PickleError) -> Construction? {
+        if argv.isEmpty { return Construction(node: .dict(PickleDict(subclass: g))) }
+        guard argv.count == 1 else { return nil }
+        switch nodes[argv[0].index] {
+        case .dict(let d):
+            return Construction(node: .dict(PickleDict(subclass: g)), dictItems: interleave(d))
+        case .list(let pairs), .tuple(let pairs):
+            var items: [PickleRef] = []
+            for p in pairs {
+                switch nodes[p.index] {
+                case .list(let kv) where kv.count == 2, .tuple(let kv) where kv.count == 2: items += kv
+                default: return nil
+                }
+            }
+            return Construction(node: .dict(PickleDict(subclass: g)), dictItems: items)
+        default:
+            return nil
+        }
+    }
+
+    func interleave(_ d: PickleDict) -> [PickleRef] {
+        var items: [PickleRef] = []
+        items.reserveCapacity(d.keys.count * 2)
+        for (k, v) in zip(d.keys, d.values) { items.append(k); items.append(v) }
+        return items
+    }
+
+    /// `bytes(...)`/`bytearray(...)` argument forms CPython writes for protocols below 3 (and Python 2's bytearray).
+    private mutating func bytesFromArguments(_ argv: [PickleRef]) throws(PickleError) -> [UInt8]? {
+        if argv.isEmpty { return [] }
+        var result: [UInt8]?
+        switch nodes[argv[0].index] {
+        case .bytes(let b), .bytearray(let b):
+            guard argv.count == 1 else { return nil }
+            result = b
+        case .py2String(let b):
+            guard argv.count == 1 else { return nil }
+            result = b.bytes
+        case .string(let s):
+            guard argv.count == 2, let encoding = keyText(argv[1]) else { return nil }
+            result = try encode(s, encoding: encoding)
+        case .list(let items):
+            guard argv.count == 1 else { return nil }
+            var out: [UInt8] = []
+            for item in items {
+                guard case .int(let v) = nodes[item.index], v >= 0, v <= 255 else { return nil }
+                out.append(UInt8(v))
+            }
+            result = out
+        default:
+            return nil
+        }
+        if let result { try charge(result.count) }
+        return result
+    }
+
+    /// `str.encode(encoding)` for Latin-1 and UTF-8 only; other encodings → nil (inert).
+    private func encode(_ s: String, encoding: String) throws(PickleError) -> [UInt8]? {
+        switch encoding.lowercased() {
+        case "latin1", "latin-1", "latin_1", "iso-8859-1", "iso8859-1", "iso_8859_1", "l1":
+            var out: [UInt8] = []
+            out.reserveCapacity(s.unicodeScalars.count)
+            for scalar in s.unicodeScalars {
+                guard scalar.value <= 0xFF else { throw fail(.badValue, "text is not encodable as Latin-1") }
+                out.append(UInt8(scalar.value))
+            }
+            return out
+        case "utf-8", "utf8", "utf_8":
+            return Array(s.utf8)
+        default:
+            return nil
+        }
+    }
+
+    /// The text of a str or Python 2 str node.
+    func keyText(_ ref: PickleRef) -> String? {
+        switch nodes[ref.index] {
+        case .string(let s): return s
+        case .py2String(let b): return b.text
+        default: return nil
+        }
+    }
+
+    // MARK: - BUILD
+
+    /// BUILD: state goes to an inert object, completes a `uuid.UUID` or a psycopg2 time zone.
+    mutating func loadBuild(target: PickleRef, state: PickleRef) throws(PickleError) {
+        let t = target.index
+        switch nodes[t] {
+        case .object(var object):
+            if object.type.normalized == .uuidUUID, let uuid = uuidFromState(state) {
+                nodes[t] = .uuid(uuid)
+                return
+            }
+            if case .none = nodes[state.index] { return }
+            object.state = state
+            nodes[t] = .object(object)
+        case .timezone(var tz) where tz.origin.normalized == .psycopgFixedOffset:
+            if case .none = nodes[state.index] { return }
+            guard case .dict(let d) = nodes[state.index] else { throw fail(.typeMismatch, "time zone state is not a dict") }
+            for (k, v) in zip(d.keys, d.values) {
+                switch keyText(k) {
+                case "_offset":
+                    switch nodes[v.index] {
+                    case .timedelta(let td): tz.offset = td
+                    case .int(let minutes): tz.offset = try timedelta(minutes: minutes)
+                    default: throw fail(.badValue, "time zone offset is not a timedelta")
+                    }
+                case "_name":
+                    switch nodes[v.index] {
+                    case .none: tz.name = nil
+                    case .string(let s): tz.name = s
+                    case .py2String(let b): tz.name = b.text
+                    default: throw fail(.badValue, "time zone name is not a string")
+                    }
+                default: break  // other attributes carry nothing a fixed offset needs
+                }
+            }
+            nodes[t] = .timezone(tz)
+        case .dict(let d):
+            if isEmptyState(state) { return }
+            guard let subclass = d.subclass else { throw fail(.typeMismatch, "BUILD on a plain dict") }
+            // A dict subclass with instance attributes: keep both, as an inert object.
+            nodes[t] = .object(PickleObject(type: subclass, state: state, dictItems: interleave(d)))
+        default:
+            throw fail(.typeMismatch, "BUILD target cannot take state")
+        }
+    }
+
+    private func isEmptyState(_ ref: PickleRef) -> Bool {
+        switch nodes[ref.index] {
+        case .none: return true
+        case .dict(let d): return d.keys.isEmpty
+        case .tuple(let parts) where parts.count == 2:
+            return parts.allSatisfy { p in
+                switch nodes[p.index] {
+                case .none: return true
+                case .dict(let d): return d.keys.isEmpty
+                default: return false
+                }
+            }
+        default: return false
+        }
+    }
+
+    /// `{'int': N, ...}` (extra keys such as `is_safe` tolerated), or `(dict, slots)` pairs.
+    private func uuidFromState(_ state: PickleRef) -> PickleUUID? {
+        var dicts: [PickleDict] = []
+        switch nodes[state.index] {
+        case .dict(let d): dicts = [d]
+        case .tuple(let parts) where parts.count == 2:
+            for p in parts { if case .dict(let d) = nodes[p.index] { dicts.append(d) } }
+        default: return nil
+        }
+        for d in dicts {
+            for (k, v) in zip(d.keys, d.values) where keyText(k) == "int" {
+                let big: PickleBigInt
+                switch nodes[v.index] {
+                case .int(let x): big = PickleBigInt(x)
+                case .bigInt(let b): big = b
+                default: return nil
+                }
+                return PickleUUID(integer: big)
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,250 @@
+extension PickleUnpickler {
+    // MARK: - Integers
+
+    /// INT: `I<decimal>\n`; `I01\n`/`I00\n` are Python 2's True/False.
+    mutating func parseIntLine() throws(PickleError) -> PickleNode {
+        let r = try readLine()
+        if r.count == 2 && input[r.lowerBound] == 0x30 {
+            if input[r.lowerBound + 1] == 0x30 { return .bool(false) }
+            if input[r.lowerBound + 1] == 0x31 { return .bool(true) }
+        }
+        return try parseDecimalInteger(r)
+    }
+
+    /// LONG: `L<decimal>L\n` (the trailing `L` is optional, as Python 3 reads it).
+    mutating func parseLongLine() throws(PickleError) -> PickleNode {
+        var r = try readLine()
+        if !r.isEmpty && input[r.upperBound - 1] == 0x4C { r = r.lowerBound ..< r.upperBound - 1 }
+        return try parseDecimalInteger(r)
+    }
+
+    /// A strict decimal integer: optional sign, digits, no leading zeros, no spaces or underscores
+    /// (what Python 2 and 3 write; `int()` would accept more, nothing writes it).
+    func parseDecimalInteger(_ r: Range<Int>) throws(PickleError) -> PickleNode {
+        var start = r.lowerBound
+        var negative = false
+        if start < r.upperBound && (input[start] == 0x2D || input[start] == 0x2B) {
+            negative = input[start] == 0x2D
+            start += 1
+        }
+        let digitCount = r.upperBound - start
+        guard digitCount > 0 else { throw fail(.invalidText, "integer has no digits") }
+        guard digitCount <= limits.maxIntegerDigits else { throw fail(.limitExceeded, "integer longer than maxIntegerDigits") }
+        for i in start ..< r.upperBound where !(input[i] >= 0x30 && input[i] <= 0x39) {
+            throw fail(.invalidText, "integer has a non-digit")
+        }
+        if digitCount > 1 && input[start] == 0x30 { throw fail(.invalidText, "integer has a leading zero") }
+        if digitCount <= 18 {
+            var v: Int64 = 0
+            for i in start ..< r.upperBound { v = v * 10 + Int64(input[i] - 0x30) }
+            return .int(negative ? -v : v)
+        }
+        var text = negative ? "-" : ""
+        text.unicodeScalars.append(contentsOf: input[start ..< r.upperBound].map { Unicode.Scalar($0) })
+        guard let big = PickleBigInt(decimal: text) else { throw fail(.invalidText, "integer does not parse") }
+        if let small = big.int64 { return .int(small) }
+        return .bigInt(big)
+    }
+
+    /// LONG4's byte count, held to ``PickleLimits/maxIntegerDigits`` (256ⁿ has about 2.41·n digits).
+    func checkBinaryLongSize(_ n: Int) throws(PickleError) {
+        guard n <= limits.maxIntegerDigits / 12 * 5 + 8 else {
+            throw fail(.limitExceeded, "integer longer than maxIntegerDigits")
+        }
+    }
+
+    /// LONG1/LONG4 payload: little-endian two's complement.
+    mutating func longFromBytes(_ r: Range<Int>) throws(PickleError) -> PickleNode {
+        try charge(r.count)
+        let big = PickleBigInt(normalizing: Array(input[r]))
+        if let small = big.int64 { return .int(small) }
+        return .bigInt(big)
+    }
+
+    // MARK: - Floats
+
+    /// FLOAT: Python's `repr(float)` text, including `nan`, `inf`, `-inf`.
+    mutating func parseFloatLine() throws(PickleError) -> Double {
+        let r = try readLine()
+        guard let d = PickleUnpickler.parsePythonFloat(input[r]) else { throw fail(.invalidText, "float does not parse") }
+        return d
+    }
+
+    /// Parses what `repr(float)` writes (and `float()` reads, minus spaces and underscores).
+    static func parsePythonFloat(_ bytes: ArraySlice<UInt8>) -> Double? {
+        var body = bytes
+        var negative = false
+        if let f = body.first, f == 0x2B || f == 0x2D {
+            negative = f == 0x2D
+            body = body.dropFirst()
+        }
+        let lower = String(decoding: body.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+        if lower == "nan" { return negative ? -Double.nan : Double.nan }
+        if lower == "inf" || lower == "infinity" { return negative ? -Double.infinity : Double.infinity }
+        // digits [. digits] [e [sign] digits], at least one mantissa digit
+        var i = body.startIndex
+        var mantissaDigits = 0
+        while i < body.endIndex, body[i] >= 0x30, body[i] <= 0x39 { i += 1; mantissaDigits += 1 }
+        if i < body.endIndex, body[i] == 0x2E {
+            i += 1
+            while i < body.endIndex, body[i] >= 0x30, body[i] <= 0x39 { i += 1; mantissaDigits += 1 }
+        }
+        guard mantissaDigits > 0 else { return nil }
+        if i < body.endIndex, body[i] == 0x65 || body[i] == 0x45 {
+            i += 1
+            if i < body.endIndex, body[i] == 0x2B || body[i] == 0x2D { i += 1 }
+            var expDigits = 0
+            while i < body.endIndex, body[i] >= 0x30, body[i] <= 0x39 { i += 1; expDigits += 1 }
+            guard expDigits > 0 else { return nil }
+        }
+        guard i == body.endIndex else { return nil }
+        guard let d = Double(String(decoding: bytes, as: UTF8.self)) else { return nil }
+        return d
+    }
+
+    // MARK: - Strings
+
+    /// STRING: a Python 2 `repr` of a str — quoted, with backslash escapes.
+    mutating func parseQuotedStringLine() throws(PickleError) -> [UInt8] {
+        let r = try readLine()
+        try charge(r.count)
+        guard r.count >= 2, input[r.lowerBound] == input[r.upperBound - 1],
+              input[r.lowerBound] == 0x27 || input[r.lowerBound] == 0x22 else {
+            throw fail(.invalidText, "STRING argument must be quoted")
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(r.count - 2)
+        var i = r.lowerBound + 1
+        let end = r.upperBound - 1
+        while i < end {
+            let c = input[i]
+            i += 1
+            guard c == 0x5C else { out.append(c); continue }
+            guard i < end else { throw fail(.invalidText, "STRING ends with a backslash") }
+            let e = input[i]
+            i += 1
+            switch e {
+            case 0x0A: break                     // line continuation
+            case 0x5C, 0x27, 0x22: out.append(e)
+            case 0x62: out.append(0x08)          // \b
+            case 0x66: out.append(0x0C)          // \f
+            case 0x74: out.append(0x09)          // \t
+            case 0x6E: out.append(0x0A)          // \n
+            case 0x72: out.append(0x0D)          // \r
+            case 0x76: out.append(0x0B)          // \v
+            case 0x61: out.append(0x07)          // \a
+            case 0x30 ... 0x37:
+                var v = Int(e - 0x30)
+                var n = 1
+                while n < 3, i < end, input[i] >= 0x30, input[i] <= 0x37 {
+                    v = v * 8 + Int(input[i] - 0x30)
+                    i += 1; n += 1
+                }
+                out.append(UInt8(truncatingIfNeeded: v))
+            case 0x78:                           // \xHH
+                guard end - i >= 2, let h = Self.hexValue(input[i]), let l = Self.hexValue(input[i + 1]) else {
+                    throw fail(.invalidText, "invalid \\x escape in STRING")
+                }
+                out.append(h << 4 | l)
+                i += 2
+            default:
+                out.append(0x5C); out.append(e)  // unknown escapes stay as written
+            }
+        }
+        return out
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30 ... 0x39: return c - 0x30
+        case 0x41 ... 0x46: return c - 0x41 + 10
+        case 0x61 ... 0x66: return c - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    /// UNICODE: raw-unicode-escape — bytes are Latin-1 code points except `\uXXXX` and `\UXXXXXXXX`.
+    ///
+    /// A high+low surrogate escape pair (what narrow Python 2 builds could write) becomes one
+    /// scalar; an unpaired surrogate cannot live in a Swift `String` and is an error.
+    mutating func parseRawUnicodeEscapeLine() throws(PickleError) -> String {
+        let r = try readLine()
+        try charge(r.count)
+        var code: [UInt32] = []
+        code.reserveCapacity(r.count)
+        var i = r.lowerBound
+        let end = r.upperBound
+        while i < end {
+            let c = input[i]
+            i += 1
+            guard c == 0x5C, i < end, input[i] == 0x75 || input[i] == 0x55 else {
+                code.append(UInt32(c))
+                if c == 0x5C, i < end { code.append(UInt32(input[i])); i += 1 }  // "\\x" stays literal, both bytes
+                continue
+            }
+            let digits = input[i] == 0x75 ? 4 : 8
+            i += 1
+            guard end - i >= digits else { throw fail(.invalidText, "truncated \\u escape in UNICODE") }
+            var v: UInt32 = 0
+            for k in 0 ..< digits {
+                guard let h = Self.hexValue(input[i + k]) else { throw fail(.invalidText, "bad \\u escape in UNICODE") }
+                v = v << 4 | UInt32(h)
+            }
+            i += digits
+            guard v <= 0x10FFFF else { throw fail(.invalidText, "\\U escape out of range in UNICODE") }
+            code.append(v)
+        }
+        return try stringFromCodePoints(code)
+    }
+
+    /// Builds a String, joining surrogate pairs; a lone surrogate is `.invalidText`.
+    func stringFromCodePoints(_ code: [UInt32]) throws(PickleError) -> String {
+        var scalars = String.UnicodeScalarView()
+        var k = 0
+        while k < code.count {
+            let v = code[k]
+            k += 1
+            if v >= 0xD800 && v <= 0xDBFF, k < code.count, code[k] >= 0xDC00, code[k] <= 0xDFFF {
+                let joined = 0x10000 + ((v - 0xD800) << 10) + (code[k] - 0xDC00)
+                k += 1
+                scalars.append(Unicode.Scalar(joined)!)
+                continue
+            }
+            guard let s = Unicode.Scalar(v) else { throw fail(.invalidText, "unpaired surrogate in string") }
+            scalars.append(s)
+        }
+        return String(scalars)
+    }
+
+    /// BINUNICODE payload: UTF-8; CPython's `surrogatepass` encodings of surrogates are accepted
+    /// when they form pairs, and an unpaired one is `.invalidText` (Swift strings hold scalars only).
+    func decodeUTF8(_ r: Range<Int>) throws(PickleError) -> String {
+        if let s = String(validating: input[r], as: UTF8.self) { return s }
+        var code: [UInt32] = []
+        var i = r.lowerBound
+        let end = r.upperBound
+        while i < end {
+            let b0 = input[i]
+            var need = 0
+            var v: UInt32 = 0
+            var minimum: UInt32 = 0
+            switch b0 {
+            case 0x00 ... 0x7F: code.append(UInt32(b0)); i += 1; continue
+            case 0xC2 ... 0xDF: need = 1; v = UInt32(b0 & 0x1F); minimum = 0x80
+            case 0xE0 ... 0xEF: need = 2; v = UInt32(b0 & 0x0F); minimum = 0x800
+            case 0xF0 ... 0xF4: need = 3; v = UInt32(b0 & 0x07); minimum = 0x10000
+            default: throw fail(.invalidText, "invalid UTF-8 in string")
+            }
+            guard end - i > need else { throw fail(.invalidText, "invalid UTF-8 in string") }
+            for k in 1 ... need {
+                let b = input[i + k]
+                guard b & 0xC0 == 0x80 else { throw fail(.invalidText, "invalid UTF-8 in string") }
+                v = v << 6 | UInt32(b & 0x3F)
+            }
+            guard v >= minimum, v <= 0x10FFFF else { throw fail(.invalidText, "invalid UTF-8 in string") }
+            code.append(v)
+            i += need + 1
+        }
+        return try stringFromCodePoints(code)
+    }
+}
