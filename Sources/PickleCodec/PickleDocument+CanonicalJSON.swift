@@ -1,0 +1,216 @@
+extension PickleDocument {
+    /// Canonical JSON of a value (default: the root), without spaces, keys in pickle order.
+    ///
+    /// - None, bool, int (exact digits), float (Python `repr`; NaN/±inf as the strings
+    ///   `"NaN"`, `"Infinity"`, `"-Infinity"`), str and Python 2 str (its text view).
+    /// - bytes/bytearray → `{"$bytes":"<base64>"}`; list, tuple, set, frozenset → array.
+    /// - dict (and dict subclasses) with only str keys → object, else `[[key, value], ...]`.
+    /// - datetime/date/time → Python's `isoformat()`; aware with a tzinfo that is not a fixed
+    ///   offset → `{"$datetime": "<naive isoformat>", "$tzinfo": ...}` (`"$time"` for time).
+    /// - timedelta → `{"$timedelta":[days,seconds,microseconds]}`; fixed-offset time zone →
+    ///   `{"$class":"<its class>","$args":[<offset timedelta>(,"<name>")]}`.
+    /// - Decimal → JSON number with `str(Decimal)`'s digits (NaN, sNaN, Infinity as strings);
+    ///   UUID → hyphenated lowercase string; bare global → `{"$global":"module.name"}`.
+    /// - other objects → `{"$class":..,"$args":..,"$kwargs":..,"$state":..,"$items":..,"$dictitems":..}`,
+    ///   absent parts omitted.
+    /// - A shared reference is written again each time; a reference back to an enclosing
+    ///   container is `{"$ref":"cycle"}`.
+    ///
+    /// Iterative; output is held to ``PickleLimits/maxDecodedBytes`` and nesting to
+    /// ``PickleLimits/maxNestingDepth``.
+    /// - Parameters:
+    ///   - ref: the value; nil means ``root``.
+    ///   - limits: output and depth budget.
+    /// - Throws: `.jsonLimitExceeded` when a budget is exceeded; `.badValue` for a dangling reference.
+    public func canonicalJSON(_ ref: PickleRef? = nil, limits: PickleLimits = .default) throws(PickleError) -> String {
+        var exporter = PickleJSONExporter(document: self, limits: limits)
+        return try exporter.export(ref ?? root)
+    }
+}
+
+/// The explicit-stack walk behind ``PickleDocument/canonicalJSON(_:limits:)``.
+struct PickleJSONExporter {
+    enum Task {
+        case value(PickleRef)
+        case literal(StaticString)
+        case key(String)
+        case leave(Int)
+        case dictEntries(PickleRef, [PickleRef])
+    }
+
+    let document: PickleDocument
+    let limits: PickleLimits
+    var out: PickleJSONWriter
+    var tasks: [Task] = []
+    /// Containers being written (ancestors of the current value).
+    var onPath = Set<Int>()
+
+    init(document: PickleDocument, limits: PickleLimits) {
+        self.document = document
+        self.limits = limits
+        self.out = PickleJSONWriter(budget: limits.maxDecodedBytes)
+    }
+
+    mutating func export(_ ref: PickleRef) throws(PickleError) -> String {
+        tasks.append(.value(ref))
+        while let task = tasks.popLast() {
+            switch task {
+            case .literal(let s): out.raw(s)
+            case .key(let k): try out.string(k); out.raw(":")
+            case .leave(let i): onPath.remove(i)
+            case .value(let r): try write(r)
+            case .dictEntries(let owner, let items): try writeEntries(owner: owner, items)
+            }
+            try out.check()
+        }
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    /// Marks a container as entered; its `leave` task is pushed first so it runs last.
+    private mutating func enter(_ r: PickleRef) throws(PickleError) {
+        guard onPath.count < limits.maxNestingDepth else {
+            throw PickleError(.jsonLimitExceeded, detail: "nesting deeper than maxNestingDepth")
+        }
+        onPath.insert(r.index)
+        tasks.append(.leave(r.index))
+    }
+
+    /// Pushes `open items... close` so that items are written in order.
+    private mutating func sequence(_ items: [PickleRef], close: StaticString) {
+        tasks.append(.literal(close))
+        for (i, item) in items.enumerated().reversed() {
+            tasks.append(.value(item))
+            if i > 0 { tasks.append(.literal(",")) }
+        }
+    }
+
+    private func allStringKeys(_ keys: some Sequence<PickleRef>) -> Bool {
+        keys.allSatisfy { document.text(of: $0) != nil }
+    }
+
+    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    private mutating func write(_ r: PickleRef) throws(PickleError) {
+        guard r.index >= 0, r.index < document.nodes.count else {
+            throw PickleError(.badValue, detail: "reference outside the document")
+        }
+        if onPath.contains(r.index) {
+            out.raw("{\"$ref\":\"cycle\"}")
+            return
+        }
+        switch document[r] {
+        case .none: out.raw("null")
+        case .bool(let b): out.raw(b ? "true" : "false")
+        case .int(let v): out.raw(String(v))
+        case .bigInt(let b): out.raw(b.decimalString)
+        case .float(let d):
+            if d.isNaN { out.raw("\"NaN\"") } else if d.isInfinite { out.raw(d < 0 ? "\"-Infinity\"" : "\"Infinity\"") } else {
+                out.raw(PickleFloatFormat.repr(d))
+            }
+        case .string(let s): try out.string(s)
+        case .py2String(let b): try out.string(b.text)
+        case .bytes(let b), .bytearray(let b): try out.base64(b)
+        case .list(let items), .tuple(let items), .set(let items), .frozenset(let items):
+            try enter(r)
+            out.raw("[")
+            sequence(items, close: "]")
+        case .dict(let d):
+            try enter(r)
+            var items: [PickleRef] = []
+            items.reserveCapacity(d.keys.count * 2)
+            for (k, v) in zip(d.keys, d.values) { items.append(k); items.append(v) }
+            try writeEntries(owner: r, items)
+        case .datetime(let dt):
+            if let tz = dt.time.tzinfo, document.utcOffset(of: tz) == nil {
+                try enter(r)
+                out.raw("{\"$datetime\":")
+                try out.string(dt.isoformat(utcOffset: nil))
+                out.raw(",\"$tzinfo\":")
+                tasks.append(.literal("}"))
+                tasks.append(.value(tz))
+            } else {
+                try out.string(dt.isoformat(utcOffset: document.utcOffset(of: dt.time.tzinfo)))
+            }
+        case .date(let d): try out.string(d.isoformat)
+        case .time(let t):
+            if let tz = t.tzinfo, document.utcOffset(of: tz) == nil {
+                try enter(r)
+                out.raw("{\"$time\":")
+                try out.string(t.isoformat(utcOffset: nil))
+                out.raw(",\"$tzinfo\":")
+                tasks.append(.literal("}"))
+                tasks.append(.value(tz))
+            } else {
+                try out.string(t.isoformat(utcOffset: document.utcOffset(of: t.tzinfo)))
+            }
+        case .timedelta(let td): writeTimedelta(td)
+        case .timezone(let tz):
+            out.raw("{\"$class\":")
+            try out.string(tz.origin.description)
+            out.raw(",\"$args\":[")
+            writeTimedelta(tz.offset)
+            if let name = tz.name {
+                out.raw(",")
+                try out.string(name)
+            }
+            out.raw("]}")
+        case .decimal(let d):
+            let u = Array(d.string.utf8)
+            let numeric = !u.isEmpty && (u[0] >= 0x30 && u[0] <= 0x39 || (u[0] == 0x2D && u.count > 1 && u[1] >= 0x30 && u[1] <= 0x39))
+            if numeric { out.raw(d.string) } else { try out.string(d.string) }
+        case .uuid(let u): try out.string(u.hyphenated)
+        case .global(let g):
+            out.raw("{\"$global\":")
+            try out.string(g.description)
+            out.raw("}")
+        case .object(let o):
+            try enter(r)
+            out.raw("{\"$class\":")
+            try out.string(o.type.description)
+            tasks.append(.literal("}"))
+            // Pushed in reverse: the first part is written first.
+            if !o.dictItems.isEmpty {
+                tasks.append(.dictEntries(r, o.dictItems))
+                tasks.append(.literal(",\"$dictitems\":"))
+            }
+            if !o.listItems.isEmpty {
+                sequence(o.listItems, close: "]")
+                tasks.append(.literal(",\"$items\":["))
+            }
+            if let s = o.state { tasks.append(.value(s)); tasks.append(.literal(",\"$state\":")) }
+            if let k = o.kwargs { tasks.append(.value(k)); tasks.append(.literal(",\"$kwargs\":")) }
+            if let a = o.args { tasks.append(.value(a)); tasks.append(.literal(",\"$args\":")) }
+        }
+    }
+
+    /// Dict items (key, value alternating): an object when every key is a str, else `[[k, v], ...]`.
+    private mutating func writeEntries(owner: PickleRef, _ items: [PickleRef]) throws(PickleError) {
+        let pairCount = items.count / 2
+        let keys = (0 ..< pairCount).lazy.map { items[2 * $0] }
+        if allStringKeys(keys) {
+            out.raw("{")
+            tasks.append(.literal("}"))
+            for i in stride(from: pairCount - 1, through: 0, by: -1) {
+                tasks.append(.value(items[2 * i + 1]))
+                tasks.append(.key(document.text(of: items[2 * i])!))
+                if i > 0 { tasks.append(.literal(",")) }
+            }
+        } else {
+            out.raw("[")
+            tasks.append(.literal("]"))
+            for i in stride(from: pairCount - 1, through: 0, by: -1) {
+                tasks.append(.literal("]"))
+                tasks.append(.value(items[2 * i + 1]))
+                tasks.append(.literal(","))
+                tasks.append(.value(items[2 * i]))
+                tasks.append(.literal("["))
+                if i > 0 { tasks.append(.literal(",")) }
+            }
+        }
+    }
+
+    private mutating func writeTimedelta(_ td: PickleTimedelta) {
+        out.raw("{\"$timedelta\":[")
+        out.raw(String(td.days) + "," + String(td.seconds) + "," + String(td.microseconds))
+        out.raw("]}")
+    }
+}

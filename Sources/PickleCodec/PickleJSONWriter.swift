@@ -1,0 +1,56 @@
+/// Byte output for canonical JSON, held to a budget so shared references cannot expand without bound.
+struct PickleJSONWriter {
+    var bytes: [UInt8] = []
+    let budget: Int
+
+    init(budget: Int) { self.budget = budget }
+
+    mutating func check() throws(PickleError) {
+        guard bytes.count <= budget else {
+            throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
+        }
+    }
+
+    mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func raw(_ s: String) {
+        bytes.append(contentsOf: s.utf8)
+    }
+
+    /// A JSON string: `\" \\ \n \r \t \b \f` escaped, other controls as `\u00xx`, everything else raw UTF-8.
+    mutating func string(_ s: String) throws(PickleError) {
+        guard s.utf8.count <= budget - bytes.count else {
+            throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
+        }
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        bytes.append(0x22)
+        for c in s.utf8 {
+            switch c {
+            case 0x22: bytes.append(0x5C); bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
+            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
+            case 0x09: bytes.append(0x5C); bytes.append(0x74)
+            case 0x08: bytes.append(0x5C); bytes.append(0x62)
+            case 0x0C: bytes.append(0x5C); bytes.append(0x66)
+            case 0x00 ..< 0x20:
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0x0F)]])
+            default: bytes.append(c)
+            }
+        }
+        bytes.append(0x22)
+        try check()
+    }
+
+    /// `{"$bytes":"<base64>"}`.
+    mutating func base64(_ data: [UInt8]) throws(PickleError) {
+        guard data.count / 3 * 4 + 16 <= budget - bytes.count else {
+            throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
+        }
+        raw("{\"$bytes\":\"")
+        PickleBase64.encode(data, into: &bytes)
+        raw("\"}")
+    }
+}
