@@ -1,0 +1,57 @@
+import Logging
+
+/// Writes one JSON object per line:
+/// `{"ts":"2026-11-27T08:40:00.123Z","level":"info","msg":"batch synced","sync.batch_size":"12"}`.
+///
+/// Metadata keys stay flat and dotted (as in logfmt), sorted; values are strings, arrays of strings
+/// for array metadata; secrets are redacted (``LogRedaction``).
+struct JSONLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
+    var logLevel: Logger.Level
+    /// The logger's label (not written: one process, one label).
+    let label: String
+    private let writer: LogLineWriter
+    private let clock: LogClock
+
+    /// Creates a handler.
+    /// - Parameters:
+    ///   - label: the logger's label.
+    ///   - level: lowest level written; default `.info`.
+    ///   - writer: destination; default stderr.
+    ///   - clock: timestamp source; default the system clock.
+    ///   - metadataProvider: contextual metadata; default none.
+    init(label: String, level: Logger.Level = .info, writer: LogLineWriter = .standardError, clock: LogClock = .system,
+         metadataProvider: Logger.MetadataProvider? = nil) {
+        self.label = label
+        self.logLevel = level
+        self.writer = writer
+        self.clock = clock
+        self.metadataProvider = metadataProvider
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let record = LogRecord(event: event, handlerMetadata: metadata, provider: metadataProvider, timestamp: clock.timestamp())
+        writer.write(Array(Self.format(record).utf8))
+    }
+
+    /// The line for `record`, ending in `\n`.
+    static func format(_ record: LogRecord) -> String {
+        var line = "{\"ts\":" + JSONEncoding.string(record.timestamp)
+        line += ",\"level\":" + JSONEncoding.string(record.level.rawValue)
+        line += ",\"msg\":" + JSONEncoding.string(record.message)
+        for (key, value) in record.fields {
+            line += "," + JSONEncoding.string(["ts", "level", "msg"].contains(key) ? "_" + key : key) + ":"
+            switch value {
+            case .string(let s): line += JSONEncoding.string(s)
+            case .array(let items): line += "[" + items.map(JSONEncoding.string).joined(separator: ",") + "]"
+            }
+        }
+        return line + "}\n"
+    }
+}
