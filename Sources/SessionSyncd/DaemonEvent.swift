@@ -1,0 +1,19 @@
+import PGListen
+
+/// Everything the `run` loop reacts to, funnelled into one stream so one task owns all state.
+enum DaemonEvent: Sendable {
+    /// From the LISTEN connection.
+    case listener(PGListenerEvent)
+    /// The listener's stream finished (after stop).
+    case listenerEnded
+    /// A batch deadline may have passed.
+    case tick
+    /// Process the next page of catch-up run `id` (stale ids are ignored).
+    case catchUpPage(id: Int)
+    /// Time for the periodic stats line.
+    case stats
+    /// SIGTERM or SIGINT.
+    case terminate(signal: Int32)
+    /// SIGHUP.
+    case reload
+}

@@ -1,0 +1,48 @@
+import Logging
+import PGListen
+
+/// Applies sql/ (embedded byte for byte) and calls its functions with the configuration's names.
+///
+/// Everything runs in one transaction and is idempotent: a second install changes nothing.
+struct Installer: Sendable {
+    let configuration: SyncConfiguration
+
+    /// Creates or upgrades every database object.
+    /// - Parameters:
+    ///   - connection: a connection as the schema owner.
+    ///   - logger: progress at info level.
+    /// - Throws: `PGError` (the transaction is rolled back).
+    func install(on connection: PGConnection, logger: Logger) async throws {
+        try await connection.execute("BEGIN")
+        do {
+            for file in EmbeddedSQL.files {
+                try await connection.execute(file.text)
+                logger.debug("applied", metadata: ["sql.file": "\(file.name)"])
+            }
+            let source = SQLIdentifier.quoteQualified(configuration.sourceTable)
+            let target = SQLIdentifier.quoteQualified(configuration.targetTable)
+            let errors = SQLIdentifier.quoteQualified(configuration.errorsTable)
+            _ = try await connection.query(
+                "SELECT session_syncd.setup($1::regclass, $2::name, $3::name, $4::text, $5::text, $6::text)",
+                [.text(source), .text(configuration.keyColumn), .text(configuration.dataColumn),
+                 .text(target), .text(errors), .text(configuration.channel)])
+            for column in MappedColumn.all(configuration) {
+                let ref = column.mapping.references
+                _ = try await connection.query(
+                    "SELECT session_syncd.add_column($1::text, $2::name, $3::text, $4::text, $5::name)",
+                    [.text(target), .text(column.mapping.name), .text(column.mapping.type.rawValue),
+                     ref.map { .text(SQLIdentifier.quoteQualified($0.table)) }, ref.map { .text($0.column) }])
+            }
+            if let role = configuration.daemonRole {
+                let referenced = Array(Set(configuration.columns.compactMap { $0.references.map { SQLIdentifier.quoteQualified($0.table) } })).sorted()
+                _ = try await connection.query(
+                    "SELECT session_syncd.grant_daemon($1::name, $2::regclass, $3::text, $4::text, $5::text[])",
+                    [.text(role), .text(source), .text(target), .text(errors), .textArray(referenced)])
+            }
+            try await connection.execute("COMMIT")
+        } catch {
+            try? await connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PGListen
+
+/// `session-syncd resync`: re-syncs every session, batched, through the same write path as `run`.
+struct ResyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resync",
+        abstract: "Re-sync every session (batched; progress on stderr). Safe while the daemon runs.")
+
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let config = try options.loadConfiguration()
+        let logger = options.logger(config)
+        let connection = try await options.connect(config, logger: logger)
+        defer { connection.close() }
+        let pipeline = try await SyncPipeline.load(config, on: connection)
+        let started = ContinuousClock.now
+        var total = SyncPipeline.Result()
+        do {
+            var progress = ProgressReporter(total: try await pipeline.reader.count(on: connection))
+            var after: String? = nil
+            let limit = config.batch.catchupBatchSize
+            while true {
+                let rows = try await pipeline.reader.page(after: after, limit: limit, onlyOutOfSync: false,
+                                                          mappingHash: pipeline.mappingHash, on: connection)
+                total += try await pipeline.sync(rows: rows, on: connection, logger: logger)
+                progress.update(total.read)
+                if rows.count < limit { break }
+                after = rows.last?.key
+            }
+            progress.update(total.read, force: true)
+            progress.finish()
+        } catch {
+            throw SyncError(.database, "resync failed: \(error.description)", sqlState: error.sqlState)
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Int(Double(total.read) / seconds) : 0
+        print("resynced \(total.read) sessions in \(String(format: "%.2f", seconds)) s (\(rate) sessions/s): \(total.written) written, \(total.problems) problems recorded")
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Logging
+
+/// `session-syncd run`: the daemon.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: LISTEN, catch up, sync every notified session (SIGHUP reloads, SIGTERM stops).")
+
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let config = try options.loadConfiguration()
+        let logger = options.logger(config)
+        let engine = SyncEngine(configuration: config, configPath: options.config, conninfo: options.conninfo(config), logger: logger)
+        let status = try await engine.run()
+        if status != 0 { throw ExitCode(status) }
+    }
+}

@@ -1,0 +1,63 @@
+import PGListen
+
+/// Reads source rows: a batch of notified ids, or a page of a key-ordered scan.
+struct SessionReader: Sendable {
+    let schema: SyncSchema
+
+    /// The rows of `keys` that still exist, in one query.
+    /// - Parameters:
+    ///   - keys: session ids as text; compared as the key column's own type (CHAR(n) padding is ignored).
+    ///   - connection: the query connection.
+    func read(keys: [String], on connection: PGConnection) async throws(PGError) -> [SessionRow] {
+        let sql = """
+            SELECT s.\(schema.key)::text, s.\(schema.data), \(schema.dataHash("s"))
+            FROM \(schema.source) s WHERE s.\(schema.key) = ANY($1::\(schema.keyType)[])
+            """
+        return Self.rows(try await connection.query(sql, [.textArray(keys)]))
+    }
+
+    /// One page of a scan in key order (keyset pagination).
+    /// - Parameters:
+    ///   - after: the last key of the previous page, nil for the first page.
+    ///   - limit: most rows.
+    ///   - onlyOutOfSync: true for catch-up: only sessions without a target row, or whose
+    ///     data hash or mapping fingerprint differs from the target row's; false for resync: every session.
+    ///   - mappingHash: the current mapping fingerprint.
+    ///   - connection: the query connection.
+    func page(after: String?, limit: Int, onlyOutOfSync: Bool, mappingHash: [UInt8],
+              on connection: PGConnection) async throws(PGError) -> [SessionRow] {
+        var conditions: [String] = []
+        var params: [PGValue?] = [.text(String(limit))]
+        if let after {
+            params.append(.text(after))
+            conditions.append("s.\(schema.key) > $\(params.count)::\(schema.keyType)")
+        }
+        var from = "\(schema.source) s"
+        if onlyOutOfSync {
+            params.append(.binary(mappingHash))
+            from += " LEFT JOIN \(schema.target) f ON f.\(schema.key) = s.\(schema.key)"
+            conditions.append("(f.\(schema.key) IS NULL OR f.data_hash IS DISTINCT FROM \(schema.dataHash("s"))"
+                              + " OR f.mapping_hash IS DISTINCT FROM $\(params.count)::bytea)")
+        }
+        var sql = "SELECT s.\(schema.key)::text, s.\(schema.data), \(schema.dataHash("s")) FROM \(from)"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY s.\(schema.key) LIMIT $1::int"
+        return Self.rows(try await connection.query(sql, params))
+    }
+
+    /// Sessions in the source table (an exact count; used for progress).
+    func count(on connection: PGConnection) async throws(PGError) -> Int {
+        let r = try await connection.query("SELECT count(*) FROM \(schema.source)")
+        return Int(r[0, 0] ?? "") ?? 0
+    }
+
+    static func rows(_ result: PGResult) -> [SessionRow] {
+        var rows: [SessionRow] = []
+        rows.reserveCapacity(result.rowCount)
+        for r in 0..<result.rowCount {
+            guard let key = result[r, 0] else { continue }
+            rows.append(SessionRow(key: key, data: result.bytes(row: r, column: 1), hash: result.bytes(row: r, column: 2) ?? []))
+        }
+        return rows
+    }
+}

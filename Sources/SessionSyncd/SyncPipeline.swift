@@ -1,0 +1,158 @@
+import Logging
+import PGListen
+import PickleCodec
+
+/// Read → decode → guarded upsert, for one batch; shared by `run`, its catch-up and `resync`.
+///
+/// Bad data never fails a batch: decode and conversion problems become NULL
+/// columns plus errors-table rows. If the statement still fails with a data or
+/// constraint error (a user deleted between check and insert, a value the
+/// database rejects), the batch is retried one session at a time, and a session
+/// that still fails is written with every column NULL and the SQLSTATE recorded.
+/// Only connection errors (and repeated deadlocks) propagate: the caller
+/// reconnects and retries.
+struct SyncPipeline: Sendable {
+    let configuration: SyncConfiguration
+    let schema: SyncSchema
+    let columns: [MappedColumn]
+    let reader: SessionReader
+    let decoder: SessionRowDecoder
+    let upsert: GuardedUpsert
+    let mappingHash: [UInt8]
+
+    /// Builds the pipeline of a configuration for a resolved schema.
+    /// - Parameters:
+    ///   - configuration: mapping, limits and retry settings.
+    ///   - schema: resolved names (``SyncSchema/load(_:on:)``).
+    init(configuration: SyncConfiguration, schema: SyncSchema) {
+        self.configuration = configuration
+        self.schema = schema
+        columns = MappedColumn.all(configuration)
+        reader = SessionReader(schema: schema)
+        decoder = SessionRowDecoder(columns: columns, limits: configuration.limits)
+        upsert = GuardedUpsert(schema: schema, columns: columns)
+        mappingHash = Array(configuration.mappingFingerprint.utf8)
+    }
+
+    /// Connects to the database, resolves the schema and builds the pipeline.
+    /// - Parameters:
+    ///   - configuration: the configuration.
+    ///   - connection: the query connection.
+    static func load(_ configuration: SyncConfiguration, on connection: PGConnection) async throws -> SyncPipeline {
+        SyncPipeline(configuration: configuration, schema: try await SyncSchema.load(configuration, on: connection))
+    }
+
+    /// Totals of one batch.
+    struct Result: Sendable, Equatable {
+        /// Rows read from the source (sessions that still exist).
+        var read = 0
+        /// Sessions whose data was still what was decoded (written or already up to date).
+        var current = 0
+        /// Rows inserted or changed.
+        var written = 0
+        /// Problems recorded in the errors table.
+        var problems = 0
+
+        static func += (a: inout Result, b: Result) {
+            a.read += b.read; a.current += b.current; a.written += b.written; a.problems += b.problems
+        }
+    }
+
+    /// Syncs the sessions with these ids (the notification path).
+    /// - Parameters:
+    ///   - keys: distinct session ids.
+    ///   - connection: the query connection.
+    ///   - logger: for warnings about bad values (session id, column, reason; never the value).
+    func sync(keys: [String], on connection: PGConnection, logger: Logger) async throws(PGError) -> Result {
+        let rows = try await reader.read(keys: keys, on: connection)
+        return try await sync(rows: rows, on: connection, logger: logger)
+    }
+
+    /// Syncs rows already read (the catch-up and resync path).
+    /// - Parameters:
+    ///   - rows: source rows, distinct keys.
+    ///   - connection: the query connection.
+    ///   - logger: for warnings.
+    func sync(rows: [SessionRow], on connection: PGConnection, logger: Logger) async throws(PGError) -> Result {
+        guard !rows.isEmpty else { return Result() }
+        let decoded = rows.map(decoder.decode)
+        var result = Result(read: rows.count)
+        var attempt = 0
+        while true {
+            do {
+                let outcome = try await upsert.execute(decoded, mappingHash: mappingHash, on: connection)
+                result.current = outcome.current
+                result.written = outcome.written
+                result.problems = report(decoded, outcome, logger: logger)
+                return result
+            } catch {
+                if error.isConnectionError { throw error }
+                if Self.isTransient(error), attempt < configuration.batch.maxRetries {
+                    attempt += 1
+                    logger.debug("batch retried after a transient error", metadata: ["pg.sqlstate": "\(error.sqlState ?? "")"])
+                    continue
+                }
+                if decoded.count == 1 {
+                    return try await writeRejected(decoded[0], error, on: connection, logger: logger, into: result)
+                }
+                logger.notice("batch failed; retrying its sessions one by one",
+                              metadata: ["pg.sqlstate": "\(error.sqlState ?? "")", "sync.batch_size": "\(decoded.count)"])
+                var total = Result(read: rows.count)
+                for row in rows {
+                    var one = try await sync(rows: [row], on: connection, logger: logger)
+                    one.read = 0
+                    total += one
+                }
+                return total
+            }
+        }
+    }
+
+    /// Serialization failures and deadlocks: the same statement may succeed when repeated.
+    static func isTransient(_ error: PGError) -> Bool {
+        error.sqlState == "40001" || error.sqlState == "40P01"
+    }
+
+    /// Writes a session the database rejected with every column NULL and the SQLSTATE recorded.
+    private func writeRejected(_ session: DecodedSession, _ error: PGError, on connection: PGConnection,
+                               logger: Logger, into result: Result) async throws(PGError) -> Result {
+        let problem = ColumnProblem(column: "$row", reason: "rejected by the database (SQLSTATE \(error.sqlState ?? "none"))", excerpt: nil)
+        let fallback = DecodedSession(key: session.key, hash: session.hash,
+                                      values: [String?](repeating: nil, count: columns.count), problems: [problem])
+        var r = result
+        do {
+            let outcome = try await upsert.execute([fallback], mappingHash: mappingHash, on: connection)
+            r.current += outcome.current
+            r.written += outcome.written
+            r.problems += report([fallback], outcome, logger: logger)
+        } catch {
+            if error.isConnectionError { throw error }
+            logger.error("session could not be written", metadata: [
+                "sync.session_id": "\(session.key)", "pg.sqlstate": "\(error.sqlState ?? "")",
+            ])
+        }
+        return r
+    }
+
+    /// Logs one warning per problem of the sessions that were current; returns how many.
+    private func report(_ sessions: [DecodedSession], _ outcome: GuardedUpsert.Outcome, logger: Logger) -> Int {
+        var count = 0
+        for s in sessions where !s.problems.isEmpty {
+            count += s.problems.count
+            for p in s.problems {
+                logger.warning("session value not stored", metadata: [
+                    "sync.session_id": "\(s.key)", "sync.column": "\(p.column)", "sync.reason": "\(p.reason)",
+                ])
+            }
+        }
+        for m in outcome.missingReferences {
+            count += 1
+            let ref = columns.first { $0.mapping.name == m.column }?.mapping.references
+            logger.warning("session value not stored", metadata: [
+                "sync.session_id": "\(m.key)", "sync.column": "\(m.column)",
+                "sync.reason": "no row in \(ref?.text ?? "the referenced table") has this value",
+            ])
+        }
+        return count
+    }
+}

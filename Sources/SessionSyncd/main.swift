@@ -1,2 +1,0 @@
-import PGListen
-print("session-syncd placeholder, libpq \(PGConnection.libpqVersion)")
