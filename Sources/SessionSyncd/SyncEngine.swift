@@ -21,8 +21,7 @@ final class SyncEngine {
     private var pipeline: SyncPipeline?
     private var backoff: ReconnectBackoff
     private var batcher: SyncBatcher
-    private var stats = DaemonStats()
-    private var lastNotification: ContinuousClock.Instant?
+    private var stats = LagStats()
     private var armedDeadline: ContinuousClock.Instant?
     private var catchUp = CatchUp(id: 0)
     private let continuation: AsyncStream<DaemonEvent>.Continuation
@@ -110,7 +109,7 @@ final class SyncEngine {
                 startCatchUp()
             case .listener(.notification(let n)):
                 let now = ContinuousClock.now
-                lastNotification = now
+                stats.recordNotification(at: now)
                 if !n.payload.isEmpty { _ = batcher.add(n.payload, now: now) }
             case .listener(.disconnected(let error, let retryIn)):
                 logger.warning("LISTEN connection lost; reconnecting", metadata: [
@@ -123,9 +122,7 @@ final class SyncEngine {
             case .catchUpPage(let id):
                 if id == catchUp.id, catchUp.active { await catchUpPage() }
             case .stats:
-                logger.info("stats", metadata: stats.metadata(
-                    sinceLastNotification: lastNotification.map { ContinuousClock.now - $0 }, pending: batcher.pendingCount))
-                stats = DaemonStats()
+                StatsLine.log(stats.takeSnapshot(now: .now), to: logger)
             case .terminate(let sig):
                 logger.info("stopping", metadata: ["signal": "\(sig == SIGTERM ? "TERM" : "INT")"])
                 break loop
@@ -178,11 +175,8 @@ final class SyncEngine {
         do {
             let result = try await pipeline.sync(keys: batch.map(\.key), on: conn, logger: logger)
             let committed = ContinuousClock.now
-            for e in batch {
-                let lag = committed - e.receivedAt
-                stats.lag.record(lagSeconds: Double(lag.components.seconds) + Double(lag.components.attoseconds) / 1e18)
-            }
-            stats.record(size: batch.count, result)
+            for e in batch { stats.recordLag(committed - e.receivedAt) }
+            record(batchSize: batch.count, result)
             logger.debug("batch synced", metadata: [
                 "sync.batch_size": "\(batch.count)", "sync.written": "\(result.written)", "sync.errors": "\(result.problems)",
             ])
@@ -190,6 +184,12 @@ final class SyncEngine {
             dropConnection(after: error)
             batcher.requeue(batch)
         }
+    }
+
+    private func record(batchSize: Int, _ result: SyncPipeline.Result) {
+        stats.recordBatch(size: batchSize)
+        stats.recordSynced(result.current)
+        stats.recordErrors(result.problems)
     }
 
     // MARK: catch-up
@@ -215,7 +215,7 @@ final class SyncEngine {
             let rows = try await pipeline.reader.page(after: catchUp.after, limit: limit, onlyOutOfSync: true,
                                                       mappingHash: pipeline.mappingHash, on: conn)
             let result = try await pipeline.sync(rows: rows, on: conn, logger: logger)
-            stats.record(size: rows.count, result)
+            record(batchSize: rows.count, result)
             catchUp.sessions += rows.count
             if rows.count == limit, let last = rows.last {
                 catchUp.after = last.key

@@ -1,0 +1,165 @@
+import PickleCodec
+import Testing
+@testable import SessionSyncd
+
+@Suite struct ColumnConverterTests {
+    let converter = ColumnConverter()
+
+    func convert(_ node: PickleNode, _ type: ColumnType, nullValues: [NullValue] = [], maxLength: Int? = nil) -> ColumnConverter.Outcome {
+        var doc = PickleDocument()
+        let ref = doc.append(node)
+        return converter.convert(ref, in: doc, for: ColumnMapping(name: "c", type: type, nullValues: nullValues, maxLength: maxLength))
+    }
+
+    func reason(_ outcome: ColumnConverter.Outcome) -> String? {
+        if case .problem(let r, _) = outcome { return r }
+        return nil
+    }
+
+    @Test func missingKeyIsAProblemAndNoneIsNull() {
+        let doc = PickleDocument()
+        #expect(converter.convert(nil, in: doc, for: ColumnMapping(name: "c")) == .problem(reason: "missing key", excerpt: nil))
+        #expect(convert(.none, .integer) == .value(nil))
+    }
+
+    @Test func integersAreRangeChecked() {
+        #expect(convert(.int(42), .integer) == .value("42"))
+        #expect(convert(.int(2_147_483_647), .integer) == .value("2147483647"))
+        #expect(reason(convert(.int(2_147_483_648), .integer)) == "out of range for integer")
+        #expect(reason(convert(.int(-32_769), .smallint)) == "out of range for smallint")
+        #expect(convert(.int(-32_768), .smallint) == .value("-32768"))
+        #expect(convert(.int(Int64.min), .bigint) == .value("-9223372036854775808"))
+        #expect(reason(convert(.bigInt(PickleBigInt(twosComplement: [0, 0, 0, 0, 0, 0, 0, 0, 1])), .bigint)) == "out of range for bigint")
+        #expect(convert(.string("17"), .integer) == .value("17"))
+        #expect(reason(convert(.string("17 "), .integer)) == "wrong type: expected integer, got str")
+        #expect(reason(convert(.bool(true), .integer)) == "wrong type: expected integer, got bool")
+        #expect(reason(convert(.float(1.0), .integer)) == "wrong type: expected integer, got float")
+    }
+
+    @Test func nullValuesBecomeNullWithoutAProblem() {
+        #expect(convert(.int(0), .integer, nullValues: [.int(0)]) == .value(nil))
+        #expect(convert(.int(1), .integer, nullValues: [.int(0)]) == .value("1"))
+        #expect(convert(.string("anonymous"), .text, nullValues: [.string("anonymous")]) == .value(nil))
+        #expect(convert(.py2String(PickleBytes(Array("anonymous".utf8))), .text, nullValues: [.string("anonymous")]) == .value(nil))
+        #expect(convert(.bool(false), .boolean, nullValues: [.bool(false)]) == .value(nil))
+    }
+
+    @Test func booleans() {
+        #expect(convert(.bool(true), .boolean) == .value("true"))
+        #expect(convert(.int(0), .boolean) == .value("false"))
+        #expect(reason(convert(.int(2), .boolean)) == "wrong type: expected boolean, got int")
+        #expect(reason(convert(.string("yes"), .boolean)) == "wrong type: expected boolean, got str")
+    }
+
+    @Test func textHasMaxLengthAndNoNUL() {
+        #expect(convert(.string("/home"), .text) == .value("/home"))
+        #expect(convert(.py2String(PickleBytes([0x63, 0x61, 0x66, 0xE9])), .text) == .value("café"))
+        #expect(convert(.string("ééé"), .text, maxLength: 3) == .value("ééé"))
+        let long = convert(.string(String(repeating: "x", count: 200)), .text, maxLength: 10)
+        #expect(reason(long) == "over-long: 200 characters, at most 10")
+        if case .problem(_, let excerpt) = long { #expect(excerpt?.count == ColumnProblem.maxExcerpt) }
+        #expect(reason(convert(.string("a\u{0}b"), .text)) == "contains NUL character (text cannot store it)")
+        #expect(reason(convert(.int(5), .text)) == "wrong type: expected text, got int")
+        #expect(reason(convert(.list([]), .text)) == "wrong type: expected text, got list")
+    }
+
+    @Test func numericAcceptsEveryExactNumberKind() {
+        #expect(convert(.int(-7), .numeric) == .value("-7"))
+        #expect(convert(.float(0.1), .numeric) == .value("0.1"))
+        #expect(convert(.float(.nan), .numeric) == .value("NaN"))
+        #expect(convert(.float(-.infinity), .numeric) == .value("-Infinity"))
+        #expect(convert(.decimal(PickleDecimal("1.10")), .numeric) == .value("1.10"))
+        #expect(convert(.decimal(PickleDecimal("1E+3")), .numeric) == .value("1E+3"))
+        #expect(reason(convert(.decimal(PickleDecimal("sNaN")), .numeric)) == "signaling NaN is not a number")
+        #expect(convert(.string("12.50"), .numeric) == .value("12.50"))
+        #expect(reason(convert(.string("12,50"), .numeric)) == "wrong type: expected numeric, got str")
+        #expect(reason(convert(.decimal(PickleDecimal("1E+999999")), .numeric)) == "out of range for numeric")
+        #expect(reason(convert(.bool(true), .numeric)) == "wrong type: expected numeric, got bool")
+    }
+
+    @Test func doublePrecisionRejectsOverflowAndUnderflow() {
+        #expect(convert(.float(1.5), .doublePrecision) == .value("1.5"))
+        #expect(convert(.int(3), .doublePrecision) == .value("3"))
+        #expect(convert(.float(.infinity), .doublePrecision) == .value("Infinity"))
+        #expect(convert(.decimal(PickleDecimal("2.5")), .doublePrecision) == .value("2.5"))
+        #expect(reason(convert(.decimal(PickleDecimal("1E+400")), .doublePrecision)) == "out of range for double precision")
+        #expect(reason(convert(.string("1e-400"), .doublePrecision)) == "out of range for double precision")
+        #expect(convert(.string("0.000"), .doublePrecision) == .value("0.0"))
+        #expect(reason(convert(.string("fast"), .doublePrecision)) == "wrong type: expected double precision, got str")
+    }
+
+    @Test func timestampsAlwaysCarryAnOffset() {
+        let naive = PickleDateTime(date: PickleDate(year: 2024, month: 2, day: 29),
+                                   time: PickleTime(hour: 13, minute: 5, second: 9, microsecond: 120))
+        #expect(convert(.datetime(naive), .timestamptz) == .value("2024-02-29T13:05:09.000120+00:00"))
+        #expect(convert(.datetime(naive), .timestamp) == .value("2024-02-29T13:05:09.000120+00:00"))
+        var doc = PickleDocument()
+        let tz = doc.append(.timezone(PickleTimezone(offset: PickleTimedelta(days: 0, seconds: 7200, microseconds: 0))))
+        var aware = naive
+        aware.time.tzinfo = tz
+        let ref = doc.append(.datetime(aware))
+        #expect(converter.convert(ref, in: doc, for: ColumnMapping(name: "t", type: .timestamptz)) == .value("2024-02-29T13:05:09.000120+02:00"))
+        let pytz = doc.append(.object(PickleObject(type: PickleGlobal(module: "pytz", name: "_p"))))
+        aware.time.tzinfo = pytz
+        let unknown = doc.append(.datetime(aware))
+        #expect(reason(converter.convert(unknown, in: doc, for: ColumnMapping(name: "t", type: .timestamptz))) == "unsupported tzinfo (not a fixed offset)")
+        #expect(convert(.date(PickleDate(year: 2024, month: 1, day: 2)), .timestamp) == .value("2024-01-02T00:00:00+00:00"))
+        #expect(convert(.string("2024-01-02T03:04:05+01:00"), .timestamptz) == .value("2024-01-02T03:04:05+01:00"))
+        #expect(convert(.string("2024-01-02 03:04"), .timestamp) == .value("2024-01-02 03:04+00:00"))
+        #expect(reason(convert(.string("2023-02-29T00:00:00"), .timestamp)) == "not an ISO 8601 date-time")
+        #expect(reason(convert(.int(1_700_000_000), .timestamptz)) == "wrong type: expected timestamptz, got int")
+    }
+
+    @Test func dates() {
+        #expect(convert(.date(PickleDate(year: 1999, month: 12, day: 31)), .date) == .value("1999-12-31"))
+        #expect(convert(.string("2000-02-29"), .date) == .value("2000-02-29"))
+        #expect(reason(convert(.string("1900-02-29"), .date)) == "not an ISO 8601 date")
+        #expect(reason(convert(.string("2000-01-01T00:00"), .date)) == "not an ISO 8601 date")
+    }
+
+    @Test func uuids() {
+        let bytes: [UInt8] = [0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0]
+        #expect(convert(.uuid(PickleUUID(bytes: bytes)), .uuid) == .value("12345678-9abc-def0-1234-56789abcdef0"))
+        #expect(convert(.string("123456789ABCDEF0123456789abcdef0"), .uuid) == .value("12345678-9abc-def0-1234-56789abcdef0"))
+        #expect(reason(convert(.string("not-a-uuid"), .uuid)) == "not a UUID")
+    }
+
+    @Test func jsonbIsTheCanonicalJSONOfTheSubtree() {
+        var doc = PickleDocument()
+        let k = doc.append(.string("b"))
+        let v = doc.append(.int(1))
+        let k2 = doc.append(.string("a"))
+        let v2 = doc.append(.list([]))
+        let dict = doc.append(.dict(PickleDict(keys: [k, k2], values: [v, v2])))
+        let expected = try? doc.canonicalJSON(dict)
+        #expect(expected != nil)
+        #expect(converter.convert(dict, in: doc, for: ColumnMapping(name: "j", type: .jsonb)) == .value(expected!))
+        let nul = doc.append(.string("a\u{0}"))
+        #expect(reason(converter.convert(nul, in: doc, for: ColumnMapping(name: "j", type: .jsonb))) == "contains NUL character (jsonb cannot store it)")
+    }
+
+    @Test func sessionRowDecoderRecordsUndecodableDataAsOneProblemWithAllColumnsNull() {
+        let decoder = SessionRowDecoder(columns: MappedColumn.all(.defaults), limits: .default)
+        let bad = decoder.decode(SessionRow(key: "k", data: Array("not a pickle at all".utf8), hash: [1]))
+        #expect(bad.values == [nil, nil, nil])
+        #expect(bad.problems.count == 1)
+        #expect(bad.problems.first?.column == "$data")
+        #expect(bad.problems.first?.excerpt == "<19 bytes>")
+        let null = decoder.decode(SessionRow(key: "k", data: nil, hash: []))
+        #expect(null.problems.map(\.reason) == ["data is NULL"])
+    }
+
+    @Test func sessionRowDecoderFollowsNestedPathsInPythonPickles() throws {
+        var config = SyncConfiguration.defaults
+        config.columns.append(ColumnMapping(name: "email", path: ["user", "email"], type: .text))
+        config.jsonColumn = "session_json"
+        let decoder = SessionRowDecoder(columns: MappedColumn.all(config), limits: .default)
+        for proto in [0, 2, 4] {
+            let data = try TestPickle.base64("{'uid': 7, 'current_page': u'/p', 'user_role': 'admin', 'user': {'email': 'a@b.c'}}", protocol: proto)
+            let d = decoder.decode(SessionRow(key: "k", data: Array(data.utf8), hash: []))
+            #expect(d.problems == [], "protocol \(proto)")
+            #expect(Array(d.values.prefix(4)) == ["7", "/p", "admin", "a@b.c"], "protocol \(proto)")
+            #expect(d.values[4]?.contains("\"email\":\"a@b.c\"") == true, "protocol \(proto)")
+        }
+    }
+}

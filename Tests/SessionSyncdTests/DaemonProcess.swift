@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// The built `session-syncd` binary, run as a subprocess.
+final class DaemonProcess: @unchecked Sendable {
+    // @unchecked Sendable: `process` is only started in init and signalled/awaited afterwards,
+    // which Foundation's Process allows from any thread.
+    let process: Process
+    let logURL: URL
+
+    /// The binary: $SESSION_SYNCD_BIN, else next to the test bundle (swift build puts both in .build/<config>/).
+    static func binaryPath() throws -> String {
+        if let bin = ProcessInfo.processInfo.environment["SESSION_SYNCD_BIN"], FileManager.default.isExecutableFile(atPath: bin) {
+            return bin
+        }
+        var dir = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        for _ in 0..<4 {
+            dir = dir.deletingLastPathComponent()
+            let candidate = dir.appendingPathComponent("session-syncd").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw DaemonTestSetupError(description: "session-syncd binary not found: run `swift build` first or set SESSION_SYNCD_BIN")
+    }
+
+    /// Starts `session-syncd <arguments>`, stderr to a log file.
+    init(_ arguments: [String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
+        process.arguments = arguments
+        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("session-syncd-test-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: logURL)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// The log so far.
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    /// Waits until the log contains `text` `count` times (or the process exits); false on timeout.
+    func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(20)) async throws -> Bool {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if log.components(separatedBy: text).count - 1 >= count { return true }
+            if !process.isRunning { return false }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// Sends a signal.
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// Sends SIGTERM and waits for the exit (killing it after `timeout`); returns the exit status.
+    func stop(timeout: Duration = .seconds(10)) async throws -> Int32 {
+        if process.isRunning { signal(SIGTERM) }
+        let end = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -1
+        }
+        try? FileManager.default.removeItem(at: logURL)
+        return process.terminationStatus
+    }
+
+    /// Runs `session-syncd <arguments>` to completion: (status, stdout, stderr). Files, not pipes, so nothing blocks.
+    static func run(_ arguments: [String], stdin: Data = Data()) throws -> (status: Int32, stdout: String, stderr: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("session-syncd-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let inURL = dir.appendingPathComponent("in"), outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
+        try stdin.write(to: inURL)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try binaryPath())
+        p.arguments = arguments
+        p.standardInput = try FileHandle(forReadingFrom: inURL)
+        p.standardOutput = try FileHandle(forWritingTo: outURL)
+        p.standardError = try FileHandle(forWritingTo: errURL)
+        try p.run()
+        p.waitUntilExit()
+        return (p.terminationStatus, (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+                (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    }
+}
