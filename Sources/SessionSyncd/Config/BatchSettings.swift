@@ -6,8 +6,8 @@ struct BatchSettings: Sendable, Equatable {
     var batchDelay: Duration
     /// Most sessions per batch while catching up after (re)connect and in `resync` (`catchup_batch_size`).
     var catchupBatchSize: Int
-    /// Attempts of a batch after a transient database error (serialization failure, deadlock,
-    /// lost connection) before its sessions are recorded as errors (`max_retries`).
+    /// Retries of a batch after a serialization failure or deadlock, before its sessions are
+    /// written one by one (`max_retries`).
     var maxRetries: Int
 
     /// Creates batch settings.
