@@ -1,0 +1,1 @@
+"""Stand-in for web.py's package: only what pickles need (web.utils.Storage)."""
