@@ -1,27 +1,6 @@
 import Testing
 @testable import SessionSyncd
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The repository root, found from this file's real path (Tests/SessionSyncdTests/<file>).
-private func repositoryRoot(_ file: String = #filePath) -> String {
-    var real = file
-    if let resolved = realpath(file, nil) {
-        real = String(cString: resolved)
-        free(resolved)
-    }
-    var parts = real.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}
-
-private func readText(_ relativePath: String) throws -> String {
-    let bytes = try ConfigFileReader.contents(of: repositoryRoot() + "/" + relativePath)
-    return String(decoding: bytes, as: UTF8.self)
-}
-
 /// `#key = value` and `#[[column]]` lines (no space after `#`) are the example's optional settings.
 private func uncommentingOptionalSettings(_ text: String) -> String {
     text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
@@ -58,13 +37,13 @@ private func keys(of table: TOMLTable) -> Set<String> {
 @Suite struct ConfigExampleTests {
     /// deploy/config.example.toml shows the defaults: parsed as shipped it must equal them exactly.
     @Test func exampleAsShippedEqualsTheDefaults() throws {
-        let text = try readText("deploy/config.example.toml")
+        let text = try ConfigTestSupport.readText("deploy/config.example.toml")
         #expect(try SyncConfiguration.parse(toml: text) == SyncConfiguration.defaults)
     }
 
     /// Its optional settings, uncommented, are valid and mean what the comments say.
     @Test func exampleOptionalSettingsAreValid() throws {
-        let text = uncommentingOptionalSettings(try readText("deploy/config.example.toml"))
+        let text = uncommentingOptionalSettings(try ConfigTestSupport.readText("deploy/config.example.toml"))
         var expected = SyncConfiguration.defaults
         expected.dsn = "host=/run/postgresql dbname=app user=session_syncd"
         expected.jsonColumn = "session_json"
@@ -77,13 +56,13 @@ private func keys(of table: TOMLTable) -> Set<String> {
 
     /// Every key appears in the example (set or as an optional setting), and nothing else does.
     @Test func exampleShowsEveryKey() throws {
-        let text = uncommentingOptionalSettings(try readText("deploy/config.example.toml"))
+        let text = uncommentingOptionalSettings(try ConfigTestSupport.readText("deploy/config.example.toml"))
         #expect(keys(of: try TOMLParser.parse(text)) == Set(allKeys))
     }
 
     /// Every key is documented in docs/configuration.md.
     @Test func configurationReferenceDocumentsEveryKey() throws {
-        let doc = try readText("docs/configuration.md")
+        let doc = try ConfigTestSupport.readText("docs/configuration.md")
         for key in allKeys {
             let section = String(key.split(separator: ".")[0])
             let name = String(key.split(separator: ".")[1])
@@ -94,7 +73,7 @@ private func keys(of table: TOMLTable) -> Set<String> {
 
     /// The unit starts what the daemon expects and reloads with SIGHUP.
     @Test func systemdUnitRunsTheDaemonWithTheConfig() throws {
-        let unit = try readText("deploy/session-syncd.service")
+        let unit = try ConfigTestSupport.readText("deploy/session-syncd.service")
         #expect(unit.contains("\nExecStart=/usr/local/bin/session-syncd run --config /etc/session-syncd/config.toml\n"))
         #expect(unit.contains("\nExecReload=/bin/kill -HUP $MAINPID\n"))
         #expect(unit.contains("\nRestart=on-failure\n"))

@@ -164,3 +164,17 @@ import Testing
         #expect(StatsLine.decimal(.infinity, places: 1) == "0")
     }
 }
+
+@Suite struct StatsDocumentationTests {
+    /// docs/deployment.md explains every key of the stats line.
+    @Test func deploymentDocsListEveryStatsKey() throws {
+        let doc = try ConfigTestSupport.readText("docs/deployment.md")
+        let full = LagStats.Snapshot(synced: 1, errors: 1, batches: 1, batchSizeMean: 1, batchSizeMax: 1, lagSamples: 1,
+                                     lagP50: .seconds(1), lagP99: .seconds(1), lagMax: .seconds(1), sinceLastNotification: .seconds(1))
+        let keys = StatsLine.metadata(full).keys
+        #expect(keys.count == 10)
+        for key in keys {
+            #expect(doc.contains("`\(key)`"), "docs/deployment.md does not explain \(key)")
+        }
+    }
+}
