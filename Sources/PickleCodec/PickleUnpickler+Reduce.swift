@@ -233,6 +233,8 @@ extension PickleUnpickler {
     /// BUILD: state goes to an inert object, completes a `uuid.UUID` or a psycopg2 time zone.
     mutating func loadBuild(target: PickleRef, state: PickleRef) throws(PickleError) {
         let t = target.index
+        // CPython's BUILD does nothing with a None state, whatever the target.
+        if case .none = nodes[state.index] { return }
         switch nodes[t] {
         case .object(var object):
             if object.type.normalized == .uuidUUID, let uuid = uuidFromState(state) {
