@@ -230,12 +230,23 @@ private func configError(_ text: String) -> ConfigError? {
     func reservedNamesAreRefused(_ name: String) {
         let e = configError("[[column]]\nname = \"\(name)\"")
         #expect(e?.code == .reservedName)
-        #expect(e?.key == "column[4].name")
+        #expect(e?.key == "column[1].name")
+        #expect(e?.line == 2)
     }
 
     @Test func theKeyColumnNameIsReservedWhateverItIs() throws {
         #expect(configError("[source]\nkey_column = \"sid\"\n[[column]]\nname = \"sid\"")?.code == .reservedName)
         #expect(try config("[source]\nkey_column = \"sid\"\n[[column]]\nname = \"session_id\"").columns.count == 4)
+        let e = configError("[source]\nkey_column = \"uid\"")
+        #expect(e?.code == .reservedName)
+        #expect(e?.key == "source.key_column")
+        #expect(try config("[source]\nkey_column = \"uid\"\n[target]\ndefault_columns = false").keyColumn == "uid")
+    }
+
+    @Test func theThreeTablesMustDiffer() {
+        #expect(configError("[target]\ntable = \"sessions\"")?.code == .invalidValue)
+        #expect(configError("[target]\nerrors_table = \"public.session_fields\"")?.code == .invalidValue)
+        #expect(configError("[source]\ntable = \"app.sessions\"\n[target]\ntable = \"sessions\"") == nil)
     }
 
     @Test func duplicateColumnNamesAreRefused() {

@@ -93,9 +93,10 @@ extension SyncConfiguration {
             }
             try t.finish()
         }
-        columns = try Self.columns(&r, defaults: defaultColumns ? ColumnMapping.defaults : [])
+        let reserved = Self.reservedColumnNames.union([keyColumn])
+        columns = try Self.columns(&r, defaults: defaultColumns ? ColumnMapping.defaults : [], reserved: reserved)
         try r.finish()
-        try validateNames(target: targetReader)
+        try validateNames(reserved: reserved, target: targetReader)
     }
 
     /// swift-log level names, plus the common alias `warn`.
@@ -105,7 +106,7 @@ extension SyncConfiguration {
 
     /// The defaults, then each `[[column]]` entry: a default of the same name is replaced in place,
     /// others are appended in file order.
-    private static func columns(_ r: inout ConfigTableReader, defaults: [ColumnMapping]) throws(ConfigError) -> [ColumnMapping] {
+    private static func columns(_ r: inout ConfigTableReader, defaults: [ColumnMapping], reserved: Set<String>) throws(ConfigError) -> [ColumnMapping] {
         var columns = defaults
         guard let v = r.value("column") else { return columns }
         guard case .array(let entries) = v else {
@@ -118,6 +119,9 @@ extension SyncConfiguration {
             }
             var t = ConfigTableReader(table, path: "column[\(i + 1)]")
             let mapping = try ColumnMapping(reading: &t)
+            if reserved.contains(mapping.name) {
+                throw t.error(.reservedName, "name", "the name is reserved for session_fields' own columns (the key column, data_hash, synced_at, mapping_hash)")
+            }
             guard fromFile.insert(mapping.name).inserted else {
                 throw t.error(.duplicateColumn, "name", "another [[column]] already has this name")
             }
@@ -130,24 +134,26 @@ extension SyncConfiguration {
         return columns
     }
 
-    /// Reserved and duplicate names across the mapped columns and the json column.
-    private func validateNames(target: ConfigTableReader?) throws(ConfigError) {
-        let reserved = Self.reservedColumnNames.union([keyColumn])
-        var seen: Set<String> = []
-        for (i, c) in columns.enumerated() {
-            if reserved.contains(c.name) {
-                throw ConfigError(.reservedName, "'\(c.name)' is reserved for session_fields' own bookkeeping (the key column, data_hash, synced_at, mapping_hash)",
-                                  key: "column[\(i + 1)].name")
-            }
-            guard seen.insert(c.name).inserted else {
-                throw ConfigError(.duplicateColumn, "two columns are named '\(c.name)'", key: "column[\(i + 1)].name")
-            }
+    /// What a single `[[column]]` cannot see: a default column colliding with the key column, the
+    /// json column colliding with any column, and the three tables being distinct.
+    private func validateNames(reserved: Set<String>, target: ConfigTableReader?) throws(ConfigError) {
+        for c in columns where reserved.contains(c.name) {
+            throw ConfigError(.reservedName, "the key column has the name of a default column; rename it or set [target] default_columns = false",
+                              key: "source.key_column")
         }
-        if let jsonColumn {
-            if reserved.contains(jsonColumn) || seen.contains(jsonColumn) {
-                throw target?.error(.reservedName, "json_column", "the name is already used by session_fields (bookkeeping or a mapped column)")
-                    ?? ConfigError(.reservedName, "the name is already used", key: "target.json_column")
-            }
+        if let jsonColumn, reserved.contains(jsonColumn) || columns.contains(where: { $0.name == jsonColumn }) {
+            throw target?.error(.reservedName, "json_column", "the name is already used by session_fields (its own columns or a mapped column)")
+                ?? ConfigError(.reservedName, "the name is already used by session_fields", key: "target.json_column")
         }
+        let tables = [sourceTable, targetTable, errorsTable].map(Self.unqualifiedIfPublic)
+        if Set(tables).count != 3 {
+            throw target?.error(.invalidValue, nil, "source table, target table and errors table must be three different tables")
+                ?? ConfigError(.invalidValue, "source table, target table and errors table must be three different tables", key: "target")
+        }
+    }
+
+    /// `public.x` and `x` name the same table under the default search_path.
+    private static func unqualifiedIfPublic(_ name: String) -> String {
+        name.hasPrefix("public.") ? String(name.dropFirst("public.".count)) : name
     }
 }
