@@ -4,19 +4,28 @@ import PGListen
 /// The single statement that writes a batch of decoded sessions.
 ///
 /// A row is written only if the source row still hashes to what was decoded
-/// (`JOIN source ... AND data_hash(s.data) = v.hash ... FOR SHARE OF s`: a stale
-/// decode never overwrites a newer one, and the share lock keeps the data from
-/// changing until the write commits); an unchanged row is not rewritten (the
-/// `WHERE ... IS DISTINCT FROM` of `DO UPDATE`). Foreign keys are checked in
-/// the statement (`CASE WHEN EXISTS`), so a uid without a user becomes NULL
-/// instead of failing the batch, and is returned to be reported. The errors
-/// table is brought up to date in the same statement: the batch's problems are
-/// upserted (count + 1), other errors of the written sessions are deleted.
+/// (`JOIN source ... AND data_hash(s.data) = v.hash`), and an unchanged row is
+/// not rewritten (the `WHERE ... IS DISTINCT FROM` of `DO UPDATE`). Foreign keys
+/// are checked in the statement (`CASE WHEN EXISTS`), so a uid without a user
+/// becomes NULL instead of failing the batch, and is returned to be reported.
+/// The errors table is brought up to date in the same statement: the batch's
+/// problems are upserted (count + 1), other errors of the written sessions are deleted.
+///
+/// Why no decode is ever stale when written, whatever the interleaving: every
+/// writer (`run`, `resync`, a second daemon) runs the statement in a transaction
+/// that first takes one transaction-scoped advisory lock per target table, so
+/// writers are serialized and each statement's snapshot is taken after the
+/// previous writer committed. A change committed before that snapshot makes the
+/// guard skip an older decode; a change committed after it is notified after it
+/// commits and written by a later batch. (`FOR SHARE` on the source rows would
+/// do the same but needs UPDATE privilege on the web app's table.)
 struct GuardedUpsert: Sendable {
     /// The statement text; parameters are described by ``parameters(for:mappingHash:)``.
     let sql: String
     /// Columns in parameter order.
     let columns: [MappedColumn]
+    /// Key of the advisory lock that serializes writers of this target table.
+    let lockKey: Int64
 
     /// Builds the statement for a schema and its columns.
     /// - Parameters:
@@ -24,6 +33,7 @@ struct GuardedUpsert: Sendable {
     ///   - columns: the mapped columns.
     init(schema: SyncSchema, columns: [MappedColumn]) {
         self.columns = columns
+        lockKey = Self.advisoryLockKey(schema.target)
         let n = columns.count
         let k = schema.key
         let vcols = (0..<n).map { "c\($0)" }
@@ -36,7 +46,7 @@ struct GuardedUpsert: Sendable {
         s += ") AS v(k, h" + vcols.map { ", " + $0 }.joined() + ")\n"
         s += "), g AS (\n  SELECT s.\(k) AS k, v.h" + vcols.map { ", v." + $0 }.joined()
         s += "\n  FROM v JOIN \(schema.source) s ON s.\(k) = v.k::\(schema.keyType) AND \(schema.dataHash("s")) = v.h\n"
-        s += "  FOR SHARE OF s\n)"
+        s += ")"
         if !fks.isEmpty {
             s += ", f AS (\n  SELECT g.k"
             for (i, c) in fks {
@@ -83,6 +93,16 @@ struct GuardedUpsert: Sendable {
             s += "\nUNION ALL SELECT 1, g.k::text, \(Self.literal(c.mapping.name)) FROM g JOIN f ON f.k = g.k WHERE f.b\(i)"
         }
         sql = s
+    }
+
+    /// A stable 64-bit key for `pg_advisory_xact_lock` (FNV-1a of "session-syncd" and the quoted target name).
+    static func advisoryLockKey(_ target: String) -> Int64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in ("session-syncd " + target).utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: h)
     }
 
     /// A string literal for names chosen by the configuration (validated identifiers) and fixed wording.
@@ -135,7 +155,15 @@ struct GuardedUpsert: Sendable {
     ///   - connection: the query connection.
     /// - Throws: `PGError` when the statement fails (the whole batch is rolled back).
     func execute(_ sessions: [DecodedSession], mappingHash: [UInt8], on connection: PGConnection) async throws(PGError) -> Outcome {
-        let result = try await connection.query(sql, parameters(for: sessions, mappingHash: mappingHash))
+        let result: PGResult
+        try await connection.execute("BEGIN; SELECT pg_advisory_xact_lock(\(lockKey))")
+        do {
+            result = try await connection.query(sql, parameters(for: sessions, mappingHash: mappingHash))
+            try await connection.execute("COMMIT")
+        } catch {
+            if !error.isConnectionError { try? await connection.execute("ROLLBACK") }
+            throw error
+        }
         var outcome = Outcome(current: 0, written: 0, missingReferences: [])
         for r in 0..<result.rowCount {
             if result[r, 0] == "0" {

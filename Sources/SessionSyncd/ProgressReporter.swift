@@ -7,6 +7,7 @@ struct ProgressReporter {
     let total: Int
     private let started = ContinuousClock.now
     private var lastDraw: ContinuousClock.Instant?
+    private var lastDone = -1
 
     /// Creates a reporter.
     /// - Parameters:
@@ -21,8 +22,10 @@ struct ProgressReporter {
     mutating func update(_ done: Int, force: Bool = false) {
         let now = ContinuousClock.now
         let period: Duration = isTerminal ? .milliseconds(100) : .seconds(5)
+        if done == lastDone { return }
         if !force, let lastDraw, now - lastDraw < period { return }
         lastDraw = now
+        lastDone = done
         let line = Self.line(done: done, total: total, elapsed: now - started, bar: isTerminal)
         FileHandle.standardError.write(Data((isTerminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
     }

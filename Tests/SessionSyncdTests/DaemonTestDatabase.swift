@@ -22,7 +22,8 @@ final class DaemonTestDatabase: Sendable {
 
     static let logger: Logger = {
         var l = Logger(label: "session-syncd-tests")
-        l.logLevel = .critical
+        // SESSION_SYNCD_TEST_LOG=debug shows what the in-process pipeline logs.
+        l.logLevel = ProcessInfo.processInfo.environment["SESSION_SYNCD_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         return l
     }()
 

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import PGListen
+import Testing
+@testable import SessionSyncd
+
+extension DaemonTestDatabase {
+    /// Runs `install` in-process with `configuration` (the same code as the command).
+    func install(_ configuration: SyncConfiguration = .defaults) async throws {
+        try await Installer(configuration: configuration).install(on: connection, logger: Self.logger)
+    }
+
+    /// The pipeline `run` uses, on this database's connection.
+    func pipeline(_ configuration: SyncConfiguration = .defaults) async throws -> SyncPipeline {
+        try await SyncPipeline.load(configuration, on: connection)
+    }
+
+    /// Starts `session-syncd run` against this database and waits for its first catch-up.
+    func startDaemon(config: String? = nil) async throws -> DaemonProcess {
+        var args = ["run", "--dsn", conninfo]
+        if let config { args += ["--config", config] }
+        let daemon = try DaemonProcess(args)
+        let ready = try await daemon.waitForLog("caught up")
+        #expect(ready, "daemon did not catch up; log:\n\(daemon.log)")
+        return daemon
+    }
+
+    /// `verify` report computed in-process.
+    func verifyReport(_ configuration: SyncConfiguration = .defaults) async throws -> Verifier.Report {
+        try await Verifier(pipeline: pipeline(configuration)).verify(on: connection, pageSize: 100)
+    }
+
+    /// A column of session_fields for a session (nil if the row or the value is missing).
+    func field(_ key: String, _ column: String) async throws -> String? {
+        try await fields(key)?[column] ?? nil
+    }
+}
+
+/// Stops the daemon, expecting exit status 0; then drops the database.
+func finish(_ daemon: DaemonProcess?, _ db: DaemonTestDatabase) async throws {
+    if let daemon {
+        let log = daemon.log
+        let status = try await daemon.stop()
+        #expect(status == 0, "daemon exit status \(status); log:\n\(log)")
+    }
+    await db.drop()
+}

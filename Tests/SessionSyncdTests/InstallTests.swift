@@ -1,0 +1,109 @@
+import Foundation
+import PGListen
+import Testing
+@testable import SessionSyncd
+
+@Suite struct InstallTests {
+    /// Catalog rows (with xmin: any rewrite shows) of everything install creates or touches, except
+    /// the install functions themselves (their files are re-applied with CREATE OR REPLACE).
+    static let catalogSnapshot = """
+        SELECT string_agg(x, E'\\n' ORDER BY x) FROM (
+          SELECT 'class ' || c.oid::regclass::text || ' ' || c.xmin::text FROM pg_class c
+            WHERE c.relnamespace = 'public'::regnamespace
+          UNION ALL SELECT 'attr ' || attrelid::regclass::text || '.' || attname || ' ' || format_type(atttypid, atttypmod) || ' ' || a.xmin::text
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            WHERE c.relnamespace = 'public'::regnamespace AND attnum > 0 AND NOT attisdropped
+          UNION ALL SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || xmin::text FROM pg_constraint
+            WHERE connamespace = 'public'::regnamespace
+          UNION ALL SELECT 'trigger ' || tgname || ' ' || pg_get_triggerdef(oid) || ' ' || xmin::text FROM pg_trigger WHERE NOT tgisinternal
+          UNION ALL SELECT 'proc ' || proname || ' ' || xmin::text FROM pg_proc
+            WHERE pronamespace = 'session_syncd'::regnamespace AND proname LIKE 'notify%'
+          UNION ALL SELECT 'acl ' || relname || ' ' || coalesce(relacl::text, '-') FROM pg_class WHERE relnamespace = 'public'::regnamespace
+        ) s(x)
+        """
+
+    @Test func installTwiceChangesNothingAndCreatesTheDesignCardObjects() async throws {
+        let db = try await DaemonTestDatabase.create()
+        do {
+            let first = try DaemonProcess.run(["install", "--dsn", db.conninfo])
+            #expect(first.status == 0, "\(first.stderr)")
+            let before = try await db.scalar(Self.catalogSnapshot)
+            let second = try DaemonProcess.run(["install", "--dsn", db.conninfo])
+            #expect(second.status == 0, "\(second.stderr)")
+            let after = try await db.scalar(Self.catalogSnapshot)
+            #expect(before == after)
+            #expect(!first.stderr.contains("NOTICE"))
+
+            // Same key type as the source, FK with cascade, typed columns with indexes and FK to users.
+            #expect(try await db.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'session_fields'::regclass AND attname = 'session_id'") == "character(40)")
+            let constraints = try await db.scalar("SELECT string_agg(pg_get_constraintdef(oid), ' | ' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'session_fields'::regclass")
+            #expect(constraints?.contains("FOREIGN KEY (session_id) REFERENCES sessions(session_id) ON DELETE CASCADE") == true)
+            #expect(constraints?.contains("FOREIGN KEY (uid) REFERENCES users(id) ON DELETE SET NULL") == true)
+            #expect(constraints?.contains("PRIMARY KEY (session_id)") == true)
+            #expect(try await db.scalar("SELECT count(*) FROM pg_index WHERE indrelid = 'session_fields'::regclass") == "4")
+            #expect(try await db.scalar("SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'session_sync_errors'::regclass AND attnum > 0")
+                    == "session_id:character(40),column_name:text,value_excerpt:text,reason:text,first_seen:timestamp with time zone,last_seen:timestamp with time zone,count:bigint")
+        } catch {
+            await db.drop()
+            throw error
+        }
+        await db.drop()
+    }
+
+    @Test func sqlFilesApplyWithPsqlAsADBAWould() async throws {
+        let db = try await DaemonTestDatabase.create()
+        let files = try FileManager.default.contentsOfDirectory(atPath: EmbeddedSQLTests.sqlDirectory.path)
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db.name] + files.flatMap { ["-f", EmbeddedSQLTests.sqlDirectory.appendingPathComponent($0).path] }
+            + ["-c", "SELECT session_syncd.setup('sessions', 'session_id', 'data', 'session_fields', 'session_sync_errors', 'session_syncd')"]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(try await db.scalar("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'sessions'::regclass AND NOT tgisinternal") == "2")
+        await db.drop()
+    }
+
+    @Test func daemonRoleGetsLeastPrivilegeAndCanSync() async throws {
+        let db = try await DaemonTestDatabase.create()
+        let role = "sd_\(db.name)"
+        do {
+            try await db.connection.execute("CREATE ROLE \(role) LOGIN")
+            var config = SyncConfiguration.defaults
+            config.daemonRole = role
+            try await db.install(config)
+            try await db.put("s1", try TestPickle.base64("{'uid': 3, 'current_page': '/a', 'user_role': 'r'}"))
+
+            let daemon = try await PGConnection.connect(PGConnectionConfiguration(conninfo: "dbname=\(db.name) user=\(role)"), logger: DaemonTestDatabase.logger)
+            defer { daemon.close() }
+            let pipeline = try await SyncPipeline.load(config, on: daemon)
+            let result = try await pipeline.sync(keys: ["s1"], on: daemon, logger: DaemonTestDatabase.logger)
+            #expect(result.written == 1)
+            #expect(try await db.field("s1", "uid") == "3")
+
+            for forbidden in ["UPDATE sessions SET data = ''", "DELETE FROM users", "INSERT INTO users VALUES (999)",
+                              "CREATE TABLE public.x (i int)", "DROP TABLE session_fields", "SELECT session_syncd.setup('sessions','session_id','data','a','b','c')"] {
+                do {
+                    _ = try await daemon.query(forbidden)
+                    Issue.record("daemon role may run: \(forbidden)")
+                } catch {
+                    #expect(error.sqlState == "42501", "\(forbidden): \(error)")
+                }
+            }
+        } catch {
+            await db.drop()
+            try? await dropRole(role)
+            throw error
+        }
+        await db.drop()
+        try await dropRole(role)
+    }
+
+    func dropRole(_ role: String) async throws {
+        let admin = try await PGConnection.connect(PGConnectionConfiguration(conninfo: ""), logger: DaemonTestDatabase.logger)
+        defer { admin.close() }
+        try await admin.execute("DROP ROLE IF EXISTS \(role)")
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import PGListen
+import Testing
+@testable import SessionSyncd
+
+@Suite struct VerifyCommandTests {
+    func verify(_ db: DaemonTestDatabase) throws -> (status: Int32, counts: [String: Int]) {
+        let r = try DaemonProcess.run(["verify", "--dsn", db.conninfo])
+        var counts: [String: Int] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { counts[String(parts[0])] = Int(parts[1].trimmingCharacters(in: .whitespaces)) }
+        }
+        return (r.status, counts)
+    }
+
+    @Test func exitStatusIsZeroOnlyWithoutMissingStaleOrOrphanedRows() async throws {
+        let db = try await DaemonTestDatabase.create()
+        do {
+            try await db.install()
+            let values = try TestPickle.base64((1...5).map { "{'uid': \($0), 'current_page': '/v\($0)', 'user_role': 'r'}" })
+            for (i, v) in values.enumerated() { try await db.put("v\(i)", v) }
+            try await db.put("broken", "%%%")
+
+            var v = try verify(db)
+            #expect(v.status == 1)
+            #expect(v.counts["missing"] == 6)
+
+            let resync = try DaemonProcess.run(["resync", "--dsn", db.conninfo])
+            #expect(resync.status == 0, "\(resync.stderr)")
+            #expect(resync.stdout.contains("resynced 6 sessions"))
+            #expect(resync.stderr.contains("resync: 6/6 sessions"))  // not a terminal: plain progress lines
+            v = try verify(db)
+            #expect(v.status == 0)
+            #expect(v.counts == ["sessions": 6, "in sync": 6, "missing": 0, "stale": 0, "orphaned": 0, "with recorded errors": 1])
+
+            _ = try await db.connection.query("UPDATE session_fields SET current_page = '/tampered' WHERE session_id = 'v1'")
+            v = try verify(db)
+            #expect(v.status == 1)
+            #expect(v.counts["stale"] == 1)
+
+            _ = try await db.connection.query("UPDATE session_fields SET current_page = '/v2', data_hash = '\\x00' WHERE session_id = 'v1'")
+            v = try verify(db)
+            #expect(v.counts["stale"] == 1)
+            _ = try DaemonProcess.run(["resync", "--dsn", db.conninfo])
+            #expect(try verify(db).status == 0)
+
+            _ = try await db.connection.query("DELETE FROM session_fields WHERE session_id = 'v3'")
+            v = try verify(db)
+            #expect(v.status == 1)
+            #expect(v.counts["missing"] == 1)
+            _ = try DaemonProcess.run(["resync", "--dsn", db.conninfo])
+
+            // An orphan needs the foreign key bypassed (replication role), as a restore might.
+            try await db.connection.execute("SET session_replication_role = replica; INSERT INTO session_fields (session_id) VALUES ('ghost'); RESET session_replication_role")
+            v = try verify(db)
+            #expect(v.status == 1)
+            #expect(v.counts["orphaned"] == 1)
+            #expect(v.counts["in sync"] == 6)
+        } catch {
+            await db.drop()
+            throw error
+        }
+        await db.drop()
+    }
+}
