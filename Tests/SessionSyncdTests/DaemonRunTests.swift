@@ -200,3 +200,38 @@ import Testing
         await db.drop()
     }
 }
+
+@Suite struct DaemonReconnectTests {
+    @Test func changesMadeWhileBothConnectionsAreDownAreSyncedAfterReconnect() async throws {
+        let db = try await DaemonTestDatabase.create()
+        var daemon: DaemonProcess?
+        let configURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name).toml")
+        defer { try? FileManager.default.removeItem(at: configURL) }
+        do {
+            try "[listen]\nreconnect_initial_ms = 50\nreconnect_max_s = 1\n[log]\nstats_interval_s = 1\n".write(to: configURL, atomically: true, encoding: .utf8)
+            try await db.install()
+            daemon = try await db.startDaemon(config: configURL.path)
+            try await db.put("r1", try TestPickle.base64("{'uid': 1, 'current_page': '/before', 'user_role': 'a'}"))
+            #expect(try await db.eventually { try await db.field("r1", "current_page") == "/before" })
+
+            let killed = try await db.scalar("""
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name = 'session-syncd' AND pid <> pg_backend_pid()
+                """)
+            #expect(killed == "2")
+            try await db.put("r1", try TestPickle.base64("{'uid': 2, 'current_page': '/during', 'user_role': 'a'}"))
+            try await db.put("r2", try TestPickle.base64("{'uid': 3, 'current_page': '/new', 'user_role': 'a'}"))
+            #expect(try await db.eventually { try await db.field("r1", "current_page") == "/during" })
+            #expect(try await db.eventually { try await db.field("r2", "current_page") == "/new" })
+            #expect(try await daemon!.waitForLog("pg.generation=2"))
+            // The periodic stats line, with the lag figures.
+            #expect(try await daemon!.waitForLog("stats.lag_p50_ms="), "\(daemon!.log)")
+            #expect(daemon!.log.contains("msg=\"stats\""))
+            #expect(try await db.verifyReport().ok)
+        } catch {
+            try? await finish(daemon, db)
+            throw error
+        }
+        try await finish(daemon, db)
+    }
+}
