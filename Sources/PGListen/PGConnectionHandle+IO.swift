@@ -118,11 +118,17 @@ extension PGConnectionHandle {
             guard try waitSocket(read: true, write: false, deadline: deadline, token: token) != nil else {
                 throw PGError(.timeout, "no answer from the server within the timeout", statement: statement)
             }
-            try consumeInput()
+            if PQconsumeInput(conn) == 0 {
+                collectNotifications()
+                // libpq turns a lost connection into an error result (which may be the
+                // server's FATAL, e.g. 57P01); only if it did not, report it ourselves.
+                if PQisBusy(conn) != 0 { throw lostError("the server closed the connection") }
+                break
+            }
+            collectNotifications()
         }
         guard let result = PQgetResult(conn) else {
             collectNotifications()
-            if PQstatus(conn) == CONNECTION_BAD { throw lostError("the server closed the connection") }
             return nil
         }
         let outcome = PGResult.take(result, statement: statement, connectionBad: PQstatus(conn) == CONNECTION_BAD)
@@ -149,6 +155,7 @@ extension PGConnectionHandle {
             }
         }
         if let firstError { throw firstError }
+        if let conn, PQstatus(conn) == CONNECTION_BAD { throw lostError("the server closed the connection") }
         return last
     }
 

@@ -152,6 +152,8 @@ extension PGConnectionHandle {
                 }
             }
             if let last { results.append(last) }
+            if let firstError, firstError.isConnectionError { throw firstError }
+            if PQstatus(conn) == CONNECTION_BAD { throw lostError("the server closed the connection") }
         }
         // The sync's own result ends the pipeline.
         guard case .pipelineSync? = try nextResult(statement: nil, deadline: deadline, token: token) else {
