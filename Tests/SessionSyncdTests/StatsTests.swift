@@ -76,6 +76,7 @@ import Testing
         let t0 = ContinuousClock.now
         stats.recordNotification(at: t0)
         stats.recordBatch(size: 10)
+        stats.recordBatch(size: 0)  // an empty catch-up is not a batch
         stats.recordBatch(size: 30)
         stats.recordSynced(39)
         stats.recordErrors(2)

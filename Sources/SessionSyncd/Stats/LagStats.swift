@@ -53,8 +53,10 @@ struct LagStats: Sendable {
         recordLag(seconds: Double(s) + Double(attoseconds) / 1e18)
     }
 
-    /// Records a completed batch of `size` sessions.
+    /// Records a completed batch of `size` sessions; an empty one (a catch-up that found nothing)
+    /// is not a batch and is not counted.
     mutating func recordBatch(size: Int) {
+        guard size > 0 else { return }
         batches += 1
         batchSizeSum += size
         batchSizeMax = Swift.max(batchSizeMax, size)
