@@ -29,63 +29,81 @@ extension PickleDocument {
 }
 
 /// The explicit-stack walk behind ``PickleDocument/canonicalJSON(_:limits:)``.
+///
+/// Scalars are written as they are reached; a container pushes a continuation
+/// (`seq`/`entries`) that yields one element per step, so the task stack holds
+/// one entry per open container rather than one per element.
 struct PickleJSONExporter {
     enum Task {
         case value(PickleRef)
         case literal(StaticString)
-        case key(String)
         case leave(Int)
-        case dictEntries(PickleRef, [PickleRef])
+        /// Elements of an array from the index on, comma-separated.
+        case seq([PickleRef], Int)
+        /// Key/value items (alternating) from the pair index on; as an object when `Bool`.
+        case entries([PickleRef], Int, Bool)
     }
 
     let document: PickleDocument
     let limits: PickleLimits
     var out: PickleJSONWriter
     var tasks: [Task] = []
-    /// Containers being written (ancestors of the current value).
-    var onPath = Set<Int>()
+    /// 1 for containers being written (ancestors of the current value).
+    var onPath: [UInt8]
+    var depth = 0
 
     init(document: PickleDocument, limits: PickleLimits) {
         self.document = document
         self.limits = limits
         self.out = PickleJSONWriter(budget: limits.maxDecodedBytes)
+        self.onPath = [UInt8](repeating: 0, count: document.nodes.count)
     }
 
     mutating func export(_ ref: PickleRef) throws(PickleError) -> String {
-        tasks.append(.value(ref))
+        if let bound = expansionLowerBound(ref), bound > limits.maxDecodedBytes {
+            throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
+        }
+        try write(ref)
         while let task = tasks.popLast() {
             switch task {
             case .literal(let s): out.raw(s)
-            case .key(let k): try out.string(k); out.raw(":")
-            case .leave(let i): onPath.remove(i)
+            case .leave(let i): onPath[i] = 0; depth -= 1
             case .value(let r): try write(r)
-            case .dictEntries(let owner, let items): try writeEntries(owner: owner, items)
+            case .seq(let items, let i):
+                guard i < items.count else { continue }
+                if i + 1 < items.count { tasks.append(.seq(items, i + 1)) }
+                if i > 0 { out.raw(",") }
+                try write(items[i])
+            case .entries(let items, let i, let asObject):
+                guard 2 * i + 1 < items.count else { continue }
+                if 2 * i + 3 < items.count { tasks.append(.entries(items, i + 1, asObject)) }
+                if i > 0 { out.raw(",") }
+                if asObject {
+                    try out.string(document.text(of: items[2 * i])!)
+                    out.raw(":")
+                    try write(items[2 * i + 1])
+                } else {
+                    out.raw("[")
+                    tasks.append(.literal("]"))
+                    tasks.append(.value(items[2 * i + 1]))
+                    tasks.append(.literal(","))
+                    try write(items[2 * i])
+                }
             }
             try out.check()
         }
+        try out.check()
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
     /// Marks a container as entered; its `leave` task is pushed first so it runs last.
     private mutating func enter(_ r: PickleRef) throws(PickleError) {
-        guard onPath.count < limits.maxNestingDepth else {
+        guard depth < limits.maxNestingDepth else {
             throw PickleError(.jsonLimitExceeded, detail: "nesting deeper than maxNestingDepth")
         }
-        onPath.insert(r.index)
+        depth += 1
+        onPath[r.index] = 1
         tasks.append(.leave(r.index))
-    }
-
-    /// Pushes `open items... close` so that items are written in order.
-    private mutating func sequence(_ items: [PickleRef], close: StaticString) {
-        tasks.append(.literal(close))
-        for (i, item) in items.enumerated().reversed() {
-            tasks.append(.value(item))
-            if i > 0 { tasks.append(.literal(",")) }
-        }
-    }
-
-    private func allStringKeys(_ keys: some Sequence<PickleRef>) -> Bool {
-        keys.allSatisfy { document.text(of: $0) != nil }
     }
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length
@@ -93,14 +111,14 @@ struct PickleJSONExporter {
         guard r.index >= 0, r.index < document.nodes.count else {
             throw PickleError(.badValue, detail: "reference outside the document")
         }
-        if onPath.contains(r.index) {
+        if onPath[r.index] != 0 {
             out.raw("{\"$ref\":\"cycle\"}")
             return
         }
-        switch document[r] {
+        switch document.nodes[r.index] {
         case .none: out.raw("null")
         case .bool(let b): out.raw(b ? "true" : "false")
-        case .int(let v): out.raw(String(v))
+        case .int(let v): out.integer(v)
         case .bigInt(let b): out.raw(b.decimalString)
         case .float(let d):
             if d.isNaN { out.raw("\"NaN\"") } else if d.isInfinite { out.raw(d < 0 ? "\"-Infinity\"" : "\"Infinity\"") } else {
@@ -112,13 +130,14 @@ struct PickleJSONExporter {
         case .list(let items), .tuple(let items), .set(let items), .frozenset(let items):
             try enter(r)
             out.raw("[")
-            sequence(items, close: "]")
+            tasks.append(.literal("]"))
+            tasks.append(.seq(items, 0))
         case .dict(let d):
             try enter(r)
             var items: [PickleRef] = []
             items.reserveCapacity(d.keys.count * 2)
             for (k, v) in zip(d.keys, d.values) { items.append(k); items.append(v) }
-            try writeEntries(owner: r, items)
+            writeEntries(items)
         case .datetime(let dt):
             if let tz = dt.time.tzinfo, document.utcOffset(of: tz) == nil {
                 try enter(r)
@@ -169,11 +188,12 @@ struct PickleJSONExporter {
             tasks.append(.literal("}"))
             // Pushed in reverse: the first part is written first.
             if !o.dictItems.isEmpty {
-                tasks.append(.dictEntries(r, o.dictItems))
+                writeEntriesLater(o.dictItems)
                 tasks.append(.literal(",\"$dictitems\":"))
             }
             if !o.listItems.isEmpty {
-                sequence(o.listItems, close: "]")
+                tasks.append(.literal("]"))
+                tasks.append(.seq(o.listItems, 0))
                 tasks.append(.literal(",\"$items\":["))
             }
             if let s = o.state { tasks.append(.value(s)); tasks.append(.literal(",\"$state\":")) }
@@ -182,30 +202,29 @@ struct PickleJSONExporter {
         }
     }
 
-    /// Dict items (key, value alternating): an object when every key is a str, else `[[k, v], ...]`.
-    private mutating func writeEntries(owner: PickleRef, _ items: [PickleRef]) throws(PickleError) {
-        let pairCount = items.count / 2
-        let keys = (0 ..< pairCount).lazy.map { items[2 * $0] }
-        if allStringKeys(keys) {
-            out.raw("{")
-            tasks.append(.literal("}"))
-            for i in stride(from: pairCount - 1, through: 0, by: -1) {
-                tasks.append(.value(items[2 * i + 1]))
-                tasks.append(.key(document.text(of: items[2 * i])!))
-                if i > 0 { tasks.append(.literal(",")) }
-            }
-        } else {
-            out.raw("[")
-            tasks.append(.literal("]"))
-            for i in stride(from: pairCount - 1, through: 0, by: -1) {
-                tasks.append(.literal("]"))
-                tasks.append(.value(items[2 * i + 1]))
-                tasks.append(.literal(","))
-                tasks.append(.value(items[2 * i]))
-                tasks.append(.literal("["))
-                if i > 0 { tasks.append(.literal(",")) }
-            }
+    private func allStringKeys(_ items: [PickleRef]) -> Bool {
+        var i = 0
+        while i < items.count {
+            if document.text(of: items[i]) == nil { return false }
+            i += 2
         }
+        return true
+    }
+
+    /// Dict items (key, value alternating): an object when every key is a str, else `[[k, v], ...]`.
+    private mutating func writeEntries(_ items: [PickleRef]) {
+        let asObject = allStringKeys(items)
+        out.raw(asObject ? "{" : "[")
+        tasks.append(.literal(asObject ? "}" : "]"))
+        tasks.append(.entries(items, 0, asObject))
+    }
+
+    /// Like ``writeEntries(_:)`` but entirely deferred (after labels pushed later run first).
+    private mutating func writeEntriesLater(_ items: [PickleRef]) {
+        let asObject = allStringKeys(items)
+        tasks.append(.literal(asObject ? "}" : "]"))
+        tasks.append(.entries(items, 0, asObject))
+        tasks.append(.literal(asObject ? "{" : "["))
     }
 
     private mutating func writeTimedelta(_ td: PickleTimedelta) {

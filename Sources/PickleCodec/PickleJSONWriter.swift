@@ -19,6 +19,22 @@ struct PickleJSONWriter {
         bytes.append(contentsOf: s.utf8)
     }
 
+    /// Decimal digits of `v` (faster than `String(v)`, which matters for expansion-heavy output).
+    mutating func integer(_ v: Int64) {
+        if v >= 0 && v < 10 {
+            bytes.append(0x30 + UInt8(v))
+            return
+        }
+        if v < 0 { bytes.append(0x2D) }
+        var m = v.magnitude
+        let start = bytes.count
+        while m > 0 {
+            bytes.append(0x30 + UInt8(m % 10))
+            m /= 10
+        }
+        bytes[start...].reverse()
+    }
+
     /// A JSON string: `\" \\ \n \r \t \b \f` escaped, other controls as `\u00xx`, everything else raw UTF-8.
     mutating func string(_ s: String) throws(PickleError) {
         guard s.utf8.count <= budget - bytes.count else {

@@ -108,6 +108,10 @@ import PickleCodec
         #expect(throws: PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")) {
             _ = try doc.canonicalJSON(limits: PickleLimits(maxDecodedBytes: 1 << 20))
         }
+        // The default budget fails at once too: the expansion is bounded before writing.
+        #expect(throws: PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")) {
+            _ = try doc.canonicalJSON()
+        }
         #expect(PickleDocument.structurallyEqual(doc, doc.root, doc, doc.root))
     }
 
