@@ -6,10 +6,10 @@ import Logging
 /// the current PGConnection's serial queue (see `PGConnection`). Events go to `events`,
 /// which buffers without bound so that no notification is ever dropped — consume it.
 ///
-/// Liveness: TCP keepalives are on (PGConnectionConfiguration), and when no traffic
-/// arrived for `heartbeatTimeout / 2` the listener sends `SELECT pg_listening_channels()`;
-/// no answer within the other half means the connection is dead (half-open TCP, stopped
-/// server) and it reconnects. The answer is also checked: a channel that is no longer
+/// Liveness: TCP keepalives are on (PGConnectionConfiguration), and every
+/// `heartbeatTimeout / 2` the listener sends `SELECT pg_listening_channels()` (without
+/// blocking: send + poll() with a deadline); no answer within the other half means the
+/// connection is dead (half-open TCP, stopped server) and it reconnects. The answer is also checked: a channel that is no longer
 /// listened is LISTENed again and reported as a new `.listening(generation:)`.
 public final class PGListener: Sendable {
     public let configuration: PGListenerConfiguration
@@ -21,7 +21,12 @@ public final class PGListener: Sendable {
     private struct State {
         var task: Task<Void, Never>?
         var stopped = false
+        /// The live connection, for tests that tamper with it.
+        var connection: PGConnection?
     }
+
+    /// The connection currently listening (nil between connections). For tests.
+    var currentConnection: PGConnection? { state.withLock { $0.connection } }
 
     /// Creates a listener; nothing happens until `start()`.
     /// - Parameters:
@@ -69,6 +74,7 @@ public final class PGListener: Sendable {
             do throws(PGError) {
                 let conn = try await PGConnection.connect(configuration.connection, logger: logger)
                 connection = conn
+                state.withLock { $0.connection = conn }
                 for channel in channels {
                     try await conn.listen(channel)
                 }
@@ -82,6 +88,7 @@ public final class PGListener: Sendable {
                 try await listenLoop(conn, channels: channels, generation: &generation)
             } catch {
                 connection?.close()
+                state.withLock { $0.connection = nil }
                 if isStopped { break }
                 let delay = backoff.nextDelay(random: &random)
                 logger.info(
@@ -101,10 +108,16 @@ public final class PGListener: Sendable {
     /// Delivers notifications and runs the heartbeat until the connection fails.
     private func listenLoop(_ conn: PGConnection, channels: [String], generation: inout Int) async throws(PGError) {
         let idle = configuration.heartbeatTimeout / 2
+        var nextCheck = ContinuousClock.now + idle
         while true {
             deliver(conn.drainNotifications())
-            if try await conn.waitForNotifications(timeout: idle) { continue }
-            // Quiet for `idle`: prove the server still answers, within the other half.
+            let remaining = nextCheck - ContinuousClock.now
+            if remaining > .zero {
+                _ = try await conn.waitForNotifications(timeout: remaining)
+                continue
+            }
+            // Every `idle` (busy or not): prove the server still answers, within the
+            // other half, and that every channel is still listened.
             let result = try await conn.query(
                 "SELECT pg_listening_channels()", [], timeout: idle, cancelOnTimeout: false)
             deliver(conn.drainNotifications())
@@ -121,6 +134,7 @@ public final class PGListener: Sendable {
                 generation += 1
                 continuation.yield(.listening(generation: generation))
             }
+            nextCheck = ContinuousClock.now + idle
         }
     }
 

@@ -83,6 +83,26 @@ import Glibc
         }
     }
 
+    @Test func stopIsPromptWhileConnectingToAStoppedServer() async throws {
+        let server = try ServerControl()
+        let postmaster = try #require(server.postmasterPID)
+        kill(postmaster, SIGSTOP)
+        defer { server.restore() }
+        var connection = try TestDatabase.configuration()
+        connection.connectTimeout = .seconds(120)
+        let listener = PGListener(
+            configuration: PGListenerConfiguration(connection: connection, channels: ["x"]),
+            logger: TestDatabase.logger)
+        let log = EventLog(listener)
+        listener.start()
+        try await Task.sleep(for: .milliseconds(300))
+        // The connect is waiting in poll() on a server that never answers; stop must not wait for it.
+        let stopped = Task { await listener.stop() }
+        try await log.waitUntil("the stream to finish", timeout: .seconds(10)) { $0.isFinished }
+        await stopped.value
+        #expect(log.generations.isEmpty)
+    }
+
     @Test func connectToAStoppedServerTimesOut() async throws {
         let server = try ServerControl()
         let postmaster = try #require(server.postmasterPID)

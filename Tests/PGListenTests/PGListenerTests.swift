@@ -157,6 +157,24 @@ func startListener(
         await listener.stop()
     }
 
+    @Test func heartbeatListensAgainOnALostChannel() async throws {
+        let kept = TestDatabase.uniqueName("kept")
+        let lost = TestDatabase.uniqueName("lost")
+        let (listener, log) = try await startListener(channels: [kept, lost], heartbeat: .milliseconds(400))
+        let conn = try #require(listener.currentConnection)
+        // Something unlistened behind the listener's back (a pooler reset, DISCARD ALL, ...).
+        try await conn.unlisten(lost)
+        try await log.waitUntil("listening(2) after re-LISTEN") { $0.generations.contains(2) }
+        #expect(log.disconnects.isEmpty, "\(log.summary)")
+        let sender = try await TestDatabase.connect()
+        defer { sender.close() }
+        _ = try await sender.query("SELECT pg_notify($1, 'back')", [.text(lost)])
+        try await log.waitUntil("notification on the re-listened channel") {
+            $0.notifications.contains { $0.channel == lost && $0.payload == "back" }
+        }
+        await listener.stop()
+    }
+
     @Test func stopFinishesTheStreamWhileWaiting() async throws {
         let (listener, log) = try await startListener(channels: [TestDatabase.uniqueName("stop")])
         await listener.stop()
