@@ -87,6 +87,8 @@ public final class PGListener: Sendable {
                 continuation.yield(.listening(generation: generation))
                 try await listenLoop(conn, channels: channels, generation: &generation)
             } catch {
+                // Notifications libpq read before the failure are still valid: deliver them.
+                if let connection { deliver(connection.drainNotifications()) }
                 connection?.close()
                 state.withLock { $0.connection = nil }
                 if isStopped { break }
@@ -107,7 +109,9 @@ public final class PGListener: Sendable {
 
     /// Delivers notifications and runs the heartbeat until the connection fails.
     private func listenLoop(_ conn: PGConnection, channels: [String], generation: inout Int) async throws(PGError) {
-        let idle = configuration.heartbeatTimeout / 2
+        // Half the bound waits, the other half is the heartbeat's own timeout. The floor
+        // keeps a silly configuration (0 s) from turning the loop into a query storm.
+        let idle = max(configuration.heartbeatTimeout / 2, .milliseconds(50))
         var nextCheck = ContinuousClock.now + idle
         while true {
             deliver(conn.drainNotifications())

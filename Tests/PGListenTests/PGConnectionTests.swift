@@ -29,6 +29,7 @@ import Testing
     }
 
     @Test func defaultApplicationNameAndOperatorOverride() async throws {
+        try TestDatabase.requireEnvironment()
         let plain = try await PGConnection.connect(
             PGConnectionConfiguration(conninfo: "", applicationName: "session-syncd-test"), logger: TestDatabase.logger)
         defer { plain.close() }
