@@ -175,13 +175,14 @@ final class SyncEngine {
         do {
             let result = try await pipeline.sync(keys: batch.map(\.key), on: conn, logger: logger)
             let committed = ContinuousClock.now
+            backoff.reset()
             for e in batch { stats.recordLag(committed - e.receivedAt) }
             record(batchSize: batch.count, result)
             logger.debug("batch synced", metadata: [
                 "sync.batch_size": "\(batch.count)", "sync.written": "\(result.written)", "sync.errors": "\(result.problems)",
             ])
         } catch {
-            dropConnection(after: error)
+            await dropConnection(after: error)
             batcher.requeue(batch)
         }
     }
@@ -226,7 +227,7 @@ final class SyncEngine {
                 logger.info("caught up", metadata: ["sync.sessions": "\(catchUp.sessions)", "sync.duration_ms": "\(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)"])
             }
         } catch {
-            dropConnection(after: error)
+            await dropConnection(after: error)
             // Retry the same page once a connection is back.
             continuation.yield(.catchUpPage(id: catchUp.id))
         }
@@ -297,9 +298,25 @@ final class SyncEngine {
         return nil
     }
 
-    private func dropConnection(after error: PGError) {
-        logger.warning("query failed; reconnecting", metadata: ["pg.error": "\(error.description)"])
-        connection?.close()
-        connection = nil
+    /// After a failed read or write: reconnect on a connection error; on any other error
+    /// (a table dropped, a privilege revoked) log it and wait a backoff delay, so a
+    /// persistent problem is retried without spinning.
+    private func dropConnection(after error: PGError) async {
+        if error.isConnectionError {
+            logger.warning("query failed; reconnecting", metadata: ["pg.error": "\(error.description)"])
+            connection?.close()
+            connection = nil
+            return
+        }
+        var rng = SystemRandomNumberGenerator()
+        let delay = backoff.nextDelay(random: &rng)
+        logger.error("query failed; retrying", metadata: [
+            "pg.error": "\(error.description)",
+            "pg.retry_in_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+        ])
+        let until = ContinuousClock.now + delay
+        while !shutdown.isRequested, ContinuousClock.now < until {
+            try? await Task.sleep(for: min(.milliseconds(100), until - .now))
+        }
     }
 }
