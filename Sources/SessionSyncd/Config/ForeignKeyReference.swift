@@ -26,13 +26,3 @@ struct ForeignKeyReference: Sendable, Equatable, Hashable {
     /// `table(column)`, the form used in the configuration file.
     var text: String { "\(table)(\(column))" }
 }
-
-extension String {
-    /// The string without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-}
