@@ -11,6 +11,7 @@ extension PickleDocument {
     ///   `{"$class":"<its class>","$args":[<offset timedelta>(,"<name>")]}`.
     /// - Decimal → JSON number with `str(Decimal)`'s digits (NaN, sNaN, Infinity as strings);
     ///   UUID → hyphenated lowercase string; bare global → `{"$global":"module.name"}`.
+    /// - Class names are printed as CPython 3 resolves them (`__builtin__.set` → `builtins.set`).
     /// - other objects → `{"$class":..,"$args":..,"$kwargs":..,"$state":..,"$items":..,"$dictitems":..}`,
     ///   absent parts omitted.
     /// - A shared reference is written again each time; a reference back to an enclosing
@@ -179,12 +180,12 @@ struct PickleJSONExporter {
         case .uuid(let u): try out.string(u.hyphenated)
         case .global(let g):
             out.raw("{\"$global\":")
-            try out.string(g.description)
+            try out.string(g.python3Name.description)
             out.raw("}")
         case .object(let o):
             try enter(r)
             out.raw("{\"$class\":")
-            try out.string(o.type.description)
+            try out.string(o.type.python3Name.description)
             tasks.append(.literal("}"))
             // Pushed in reverse: the first part is written first.
             if !o.dictItems.isEmpty {

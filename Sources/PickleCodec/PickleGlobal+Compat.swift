@@ -1,14 +1,35 @@
 extension PickleGlobal {
-    /// The Python 3 spelling of a Python 2 module name, for allowlist matching only.
+    /// The name CPython 3's unpickler resolves a Python 2 name to (`fix_imports`): the
+    /// `__builtin__`, `copy_reg` and `exceptions` renames, which CPython 3 itself writes in
+    /// protocols 0–2. Used in canonical JSON so a class prints the same in every protocol.
+    public var python3Name: PickleGlobal {
+        switch module {
+        case "__builtin__":
+            switch name {
+            case "xrange": return PickleGlobal(module: "builtins", name: "range")
+            case "unicode", "basestring": return PickleGlobal(module: "builtins", name: "str")
+            case "long": return PickleGlobal(module: "builtins", name: "int")
+            case "unichr": return PickleGlobal(module: "builtins", name: "chr")
+            case "reduce": return PickleGlobal(module: "functools", name: "reduce")
+            case "intern": return PickleGlobal(module: "sys", name: "intern")
+            default: return PickleGlobal(module: "builtins", name: name)
+            }
+        case "copy_reg": return PickleGlobal(module: "copyreg", name: name)
+        case "exceptions":
+            return PickleGlobal(module: "builtins", name: name == "StandardError" ? "Exception" : name)
+        default: return self
+        }
+    }
+
+    /// ``python3Name`` plus module aliases of the allowlisted types, for allowlist matching only.
     ///
     /// The node keeps the name the pickle wrote; only comparisons use this.
     var normalized: PickleGlobal {
-        switch module {
-        case "__builtin__": return PickleGlobal(module: "builtins", name: name)
-        case "copy_reg": return PickleGlobal(module: "copyreg", name: name)
-        case "cdecimal", "_decimal", "_pydecimal": return PickleGlobal(module: "decimal", name: name)
-        case "_datetime": return PickleGlobal(module: "datetime", name: name)
-        default: return self
+        let n = python3Name
+        switch n.module {
+        case "cdecimal", "_decimal", "_pydecimal": return PickleGlobal(module: "decimal", name: n.name)
+        case "_datetime": return PickleGlobal(module: "datetime", name: n.name)
+        default: return n
         }
     }
 

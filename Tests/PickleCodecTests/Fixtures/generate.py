@@ -14,6 +14,7 @@ hand from the protocol documentation in PY2_CASES, with their expected JSON.
 Run: python3 Tests/PickleCodecTests/Fixtures/generate.py
 """
 import base64
+import collections
 import datetime
 import decimal
 import json
@@ -186,13 +187,15 @@ def canonical(obj, proto):
             raise ValueError("non-fixed tzinfo not in corpus")
         if isinstance(o, datetime.date):
             return jstr(o.isoformat())
+        if isinstance(o, (type, types.BuiltinFunctionType, types.FunctionType)):
+            return '{"$global":%s}' % jstr(o.__module__ + "." + o.__qualname__)
         if id(o) in path:
             return '{"$ref":"cycle"}'
         path.add(id(o))
         try:
             if isinstance(o, (list, tuple, set, frozenset)):
                 return "[" + ",".join(walk(x) for x in o) + "]"
-            if isinstance(o, dict):
+            if type(o) in (dict, Storage, collections.OrderedDict):
                 return entries(list(o.items()))
             return instance(o)
         finally:
@@ -314,6 +317,9 @@ def py3_cases():
         "storage": Storage(a=1, b="two"),
         "storage_empty": Storage(),
         "storage_nested": Storage(user=Storage(name="ann"), items=[Storage(x=1)]),
+        "ordered_dict": collections.OrderedDict([("b", 1), ("a", [2])]),
+        "defaultdict": collections.defaultdict(list, {"a": [1], "b": []}),
+        "bare_globals": [Point, len, collections.OrderedDict, datetime.datetime],
         "object": p,
         "object_cycle": p_cyc,
         "seed_initializer": seed,
