@@ -153,6 +153,29 @@ private func jsonObject(_ line: String) throws -> [String: Any] {
         #expect(object.count == 8)
     }
 
+    @Test func numbersAndBooleansStayTyped() throws {
+        let capture = LogLineCapture()
+        logger(.json, capture).info("typed", metadata: [
+            "int": .stringConvertible(42),
+            "double": .stringConvertible(2.5),
+            "bool": .stringConvertible(true),
+            "number": .stringConvertible(LogNumber(formatted: "3.2")),
+            "text": "42",
+            "nan": .stringConvertible(Double.nan),
+        ])
+        #expect(capture.lines == [
+            "{\"ts\":\"2026-11-27T08:40:00.123Z\",\"level\":\"info\",\"msg\":\"typed\",\"bool\":true,\"double\":2.5,\"int\":42,"
+                + "\"nan\":\"nan\",\"number\":3.2,\"text\":\"42\"}\n",
+        ])
+        let object = try jsonObject(capture.lines[0])
+        #expect(object["int"] as? Int == 42)
+        #expect(object["number"] as? Double == 3.2)
+        #expect(object["text"] as? String == "42")
+        let logfmt = LogLineCapture()
+        logger(.logfmt, logfmt).info("typed", metadata: ["int": .stringConvertible(42), "bool": .stringConvertible(false)])
+        #expect(logfmt.lines == ["ts=2026-11-27T08:40:00.123Z level=info msg=\"typed\" bool=false int=42\n"])
+    }
+
     @Test func jsonStringEscapes() {
         #expect(JSONEncoding.string("a\"b\\c\n\r\t\u{8}\u{C}\u{1F}é") == "\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u001fé\"")
     }

@@ -119,7 +119,7 @@ import Testing
         let s = LagStats.Snapshot(synced: 1200, errors: 3, batches: 40, batchSizeMean: 30, batchSizeMax: 120, lagSamples: 1200,
                                   lagP50: .microseconds(3_240), lagP99: .microseconds(18_960), lagMax: .milliseconds(95),
                                   sinceLastNotification: .milliseconds(1_250))
-        #expect(StatsLine.metadata(s) == [
+        #expect(StatsLine.metadata(s).mapValues(\.description) == [
             "stats.synced": "1200",
             "stats.errors": "3",
             "stats.batches": "40",
@@ -135,8 +135,8 @@ import Testing
 
     @Test func statsLineOmitsWhatIsUnknown() {
         let m = StatsLine.metadata(LagStats().snapshot(now: .now))
-        #expect(m["stats.synced"] == "0")
-        #expect(m["stats.batch_size_mean"] == "0.0")
+        #expect(m["stats.synced"]?.description == "0")
+        #expect(m["stats.batch_size_mean"]?.description == "0.0")
         #expect(m["stats.lag_p50_ms"] == nil)
         #expect(m["stats.lag_p99_ms"] == nil)
         #expect(m["stats.lag_max_ms"] == nil)
@@ -153,6 +153,19 @@ import Testing
             "ts=1970-01-01T00:00:00.000Z level=info msg=\"stats\" stats.batch_size_max=5 stats.batch_size_mean=5.0 stats.batches=1"
                 + " stats.errors=0 stats.lag_max_ms=4.0 stats.lag_p50_ms=2.0 stats.lag_p99_ms=4.0 stats.lag_samples=5"
                 + " stats.since_last_notification_s=2.0 stats.synced=5\n",
+        ])
+    }
+
+    @Test func statsLineAsJSONHasNumbers() throws {
+        let capture = LogLineCapture()
+        let log = Logger(label: "t") { JSONLogHandler(label: $0, writer: capture.writer, clock: LogClock { (0, 0) }) }
+        let s = LagStats.Snapshot(synced: 5, errors: 0, batches: 1, batchSizeMean: 5, batchSizeMax: 5, lagSamples: 5,
+                                  lagP50: .milliseconds(2), lagP99: .microseconds(4_250), lagMax: .milliseconds(4), sinceLastNotification: nil)
+        StatsLine.log(s, to: log)
+        #expect(capture.lines == [
+            "{\"ts\":\"1970-01-01T00:00:00.000Z\",\"level\":\"info\",\"msg\":\"stats\",\"stats.batch_size_max\":5,\"stats.batch_size_mean\":5.0,"
+                + "\"stats.batches\":1,\"stats.errors\":0,\"stats.lag_max_ms\":4.0,\"stats.lag_p50_ms\":2.0,\"stats.lag_p99_ms\":4.3,"
+                + "\"stats.lag_samples\":5,\"stats.synced\":5}\n",
         ])
     }
 

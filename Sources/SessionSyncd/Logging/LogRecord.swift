@@ -6,6 +6,9 @@ struct LogRecord {
     /// A flattened metadata value.
     enum Value: Equatable {
         case string(String)
+        /// JSON number syntax (from ``LogNumber``, `Int`, finite `Double`).
+        case number(String)
+        case bool(Bool)
         case array([String])
     }
 
@@ -46,10 +49,24 @@ struct LogRecord {
         }
         switch value {
         case .string(let s): out.append((key, .string(truncated(s))))
-        case .stringConvertible(let c): out.append((key, .string(truncated(c.description))))
+        case .stringConvertible(let c): out.append((key, scalar(c)))
         case .dictionary(let d):
             for (k, v) in d { flatten(key + "." + k, v, into: &out) }
         case .array(let items): out.append((key, .array(items.map { truncated(render($0)) })))
+        }
+    }
+
+    /// Numbers and booleans keep their kind (JSON writes them bare); anything else is its description.
+    private static func scalar(_ c: any CustomStringConvertible & Sendable) -> Value {
+        switch c {
+        case let n as LogNumber: return .number(n.description)
+        case let b as Bool: return .bool(b)
+        case let i as Int: return .number(String(i))
+        case let i as Int64: return .number(String(i))
+        case let i as Int32: return .number(String(i))
+        case let i as UInt64: return .number(String(i))
+        case let d as Double where d.isFinite: return .number(String(d))
+        default: return .string(truncated(c.description))
         }
     }
 

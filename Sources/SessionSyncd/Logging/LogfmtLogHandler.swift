@@ -48,7 +48,8 @@ struct LogfmtLogHandler: LogHandler {
             let k = LogfmtEncoding.key(key)
             line += " " + (["ts", "level", "msg"].contains(k) ? "_" + k : k) + "="
             switch value {
-            case .string(let s): line += LogfmtEncoding.value(s)
+            case .string(let s), .number(let s): line += LogfmtEncoding.value(s)
+            case .bool(let b): line += b ? "true" : "false"
             case .array(let items): line += LogfmtEncoding.value("[" + items.joined(separator: ",") + "]")
             }
         }

@@ -5,23 +5,24 @@ enum StatsLine {
     /// Message of the line.
     static let message: Logger.Message = "stats"
 
-    /// Metadata for one snapshot. Lag keys are omitted when the interval had no samples,
+    /// Metadata for one snapshot; values are ``LogNumber``s (JSON numbers in the JSON format). Lag keys are omitted when the interval had no samples,
     /// `stats.since_last_notification_s` when no notification has arrived yet (never a fake 0).
     /// Keys: stats.synced, stats.errors, stats.batches, stats.batch_size_mean, stats.batch_size_max,
     /// stats.lag_samples, stats.lag_p50_ms, stats.lag_p99_ms, stats.lag_max_ms, stats.since_last_notification_s.
     static func metadata(_ s: LagStats.Snapshot) -> Logger.Metadata {
+        func number(_ text: String) -> Logger.MetadataValue { .stringConvertible(LogNumber(formatted: text)) }
         var m: Logger.Metadata = [
-            "stats.synced": "\(s.synced)",
-            "stats.errors": "\(s.errors)",
-            "stats.batches": "\(s.batches)",
-            "stats.batch_size_max": "\(s.batchSizeMax)",
-            "stats.batch_size_mean": .string(decimal(s.batchSizeMean ?? 0, places: 1)),
-            "stats.lag_samples": "\(s.lagSamples)",
+            "stats.synced": .stringConvertible(LogNumber(s.synced)),
+            "stats.errors": .stringConvertible(LogNumber(s.errors)),
+            "stats.batches": .stringConvertible(LogNumber(s.batches)),
+            "stats.batch_size_max": .stringConvertible(LogNumber(s.batchSizeMax)),
+            "stats.batch_size_mean": number(decimal(s.batchSizeMean ?? 0, places: 1)),
+            "stats.lag_samples": .stringConvertible(LogNumber(s.lagSamples)),
         ]
-        if let p50 = s.lagP50 { m["stats.lag_p50_ms"] = .string(milliseconds(p50)) }
-        if let p99 = s.lagP99 { m["stats.lag_p99_ms"] = .string(milliseconds(p99)) }
-        if let max = s.lagMax { m["stats.lag_max_ms"] = .string(milliseconds(max)) }
-        if let since = s.sinceLastNotification { m["stats.since_last_notification_s"] = .string(decimal(seconds(since), places: 1)) }
+        if let p50 = s.lagP50 { m["stats.lag_p50_ms"] = number(milliseconds(p50)) }
+        if let p99 = s.lagP99 { m["stats.lag_p99_ms"] = number(milliseconds(p99)) }
+        if let max = s.lagMax { m["stats.lag_max_ms"] = number(milliseconds(max)) }
+        if let since = s.sinceLastNotification { m["stats.since_last_notification_s"] = number(decimal(seconds(since), places: 1)) }
         return m
     }
 
