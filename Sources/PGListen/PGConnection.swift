@@ -23,7 +23,7 @@ import Logging
 /// - Nothing waits forever: connecting is bounded by `connectTimeout`, every result by
 ///   `queryTimeout` (when set), and `close()` or cancelling the calling task wakes a
 ///   waiting poll() at once.
-/// - After a connection-level error (`isConnectionError`: lost, timeout, cancelled,
+/// - After a connection-level error (`isConnectionError`: lost, timeout, cancelled mid-call,
 ///   closed) the PGconn is finished; later calls throw `.connectionLost`/`.closed`. Make
 ///   a new connection (PGListener does that for you).
 /// - `transaction` does not lock out other callers: use one connection per logical user.
@@ -130,6 +130,13 @@ public final class PGConnection: @unchecked Sendable {
         let result: Result<T, PGError> = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, PGError>, Never>) in
                 queue.async { [self] in
+                    // Cancelled or closed while queued: nothing was sent, so the
+                    // connection stays usable (unless it was closed).
+                    if var interruption = token.interruption() {
+                        interruption.isConnectionError = interruption.code == .closed
+                        continuation.resume(returning: .failure(interruption))
+                        return
+                    }
                     let result = Result<T, PGError> { () throws(PGError) -> T in
                         try body(self.handle, deadline, token)
                     }
