@@ -1,6 +1,7 @@
 extension PickleDocument {
     /// The text of a str or Python 2 str node, nil for anything else.
     public func text(of ref: PickleRef) -> String? {
+        guard ref.index >= 0, ref.index < nodes.count else { return nil }
         switch self[ref] {
         case .string(let s): return s
         case .py2String(let b): return b.text

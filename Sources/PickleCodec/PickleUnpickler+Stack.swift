@@ -114,7 +114,7 @@ extension PickleUnpickler {
                 dict.values.append(value)
             }
         case .object(var object):
-            guard items.count <= limits.maxContainerElements * 2 - object.dictItems.count else {
+            guard items.count / 2 <= limits.maxContainerElements - object.dictItems.count / 2 else {
                 throw fail(.limitExceeded, "container larger than maxContainerElements")
             }
             try chargeSlots(items.count)

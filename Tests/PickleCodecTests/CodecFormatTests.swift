@@ -74,11 +74,11 @@ import Testing
         let decoder = PickleDecoder()
         // "\x80\x02K\x05." in 76-column style, CRLF and surrounding spaces, and unpadded.
         for text in ["gAJLBS4=\n", "  gAJL\r\nBS4=  \n", "gAJLBS4", "\tgAJLBS4=\n\n"] {
-            let doc = try decoder.decode(base64Text: bytes(text))
+            let doc = try decoder.decode(base64Text: asciiBytes(text))
             #expect(doc[doc.root] == .int(5))
         }
         func code(_ text: String) -> (PickleError.Code, Int?)? {
-            do { _ = try decoder.decode(base64Text: bytes(text)); return nil } catch { return (error.code, error.offset) }
+            do { _ = try decoder.decode(base64Text: asciiBytes(text)); return nil } catch { return (error.code, error.offset) }
         }
         #expect(code("gAJL!BS4=")! == (.invalidBase64, 4))
         #expect(code("gA==JLBS")! == (.invalidBase64, 4))
@@ -88,9 +88,9 @@ import Testing
         #expect(code("")! == (.truncated, 0))
         #expect(code("gAJLBS4=", )  == nil)
         // Auto-detection: raw protocol-0 text is not base64 ('(' and '\n'), base64 text is.
-        let raw = try decoder.decode(data: bytes("(dp0\nS'a'\nI1\ns."))
+        let raw = try decoder.decode(data: asciiBytes("(dp0\nS'a'\nI1\ns."))
         #expect(raw[raw.value(forKey: "a", in: raw.root)!] == .int(1))
-        let auto = try decoder.decode(data: bytes("gAJLBS4=\n"))
+        let auto = try decoder.decode(data: asciiBytes("gAJLBS4=\n"))
         #expect(auto[auto.root] == .int(5))
     }
 

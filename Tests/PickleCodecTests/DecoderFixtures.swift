@@ -59,4 +59,4 @@ func decodeError(_ bytes: [UInt8], limits: PickleLimits = .default) -> PickleErr
     }
 }
 
-func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+func asciiBytes(_ s: String) -> [UInt8] { Array(s.utf8) }

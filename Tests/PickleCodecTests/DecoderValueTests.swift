@@ -126,21 +126,21 @@ import PickleCodec
     }
 
     @Test func containersAreMemoizedBeforeTheyAreFilled() throws {
-        let list = try PickleDecoder().decode(pickle: bytes("(lp0\nI1\naI2\na0g0\n."))
+        let list = try PickleDecoder().decode(pickle: asciiBytes("(lp0\nI1\naI2\na0g0\n."))
         guard case .list(let items) = list[list.root] else { Issue.record("no list"); return }
         #expect(items.map { list[$0] } == [.int(1), .int(2)])
-        let dict = try PickleDecoder().decode(pickle: bytes("(dp0\nS'a'\nI1\ns0g0\n."))
+        let dict = try PickleDecoder().decode(pickle: asciiBytes("(dp0\nS'a'\nI1\ns0g0\n."))
         #expect(dict[dict.value(forKey: "a", in: dict.root)!] == .int(1))
     }
 
     @Test func repeatedKeysKeepFirstPositionAndLastValue() throws {
-        let doc = try PickleDecoder().decode(pickle: bytes("}(S'a'\nK\u{01}S'b'\nK\u{02}Va\nK\u{03}I01\nK\u{04}K\u{01}K\u{05}u."))
+        let doc = try PickleDecoder().decode(pickle: asciiBytes("}(S'a'\nK\u{01}S'b'\nK\u{02}Va\nK\u{03}I01\nK\u{04}K\u{01}K\u{05}u."))
         #expect(try doc.canonicalJSON() == "[[\"a\",3],[\"b\",2],[true,5]]")
         #expect(doc[doc.value(forKey: "a", in: doc.root)!] == .int(3))
     }
 
     @Test func bytesAfterStopAreIgnored() throws {
-        let doc = try PickleDecoder().decode(pickle: bytes("K\u{01}.garbage"))
+        let doc = try PickleDecoder().decode(pickle: asciiBytes("K\u{01}.garbage"))
         #expect(doc[doc.root] == .int(1))
     }
 }

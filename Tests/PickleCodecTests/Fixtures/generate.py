@@ -313,6 +313,7 @@ def py3_cases():
                      ["1.10", "-0", "0", "NaN", "-NaN", "sNaN", "Infinity", "-Infinity", "1E+3", "0.0000001",
                       "123456789012345678901234567890.5", "-1.5E-10", "100", "0.000", "1E-7"]],
         "uuid": uuid.UUID("00000000-0000-0000-0000-000000000000"),
+        "uuid_safe": uuid.UUID(int=5, is_safe=uuid.SafeUUID.safe),
         "uuids": [uuid.UUID(int=2 ** 128 - 1), uuid.UUID("a8098c1a-f86e-11da-bd1a-00112444be1e")],
         "storage": Storage(a=1, b="two"),
         "storage_empty": Storage(),
@@ -411,6 +412,10 @@ def py2_cases():
               '{"uid":10000,"name":"Jos\u00e9","big":18446744073709551616,"flag":true}'))
     c.append(("py2_binstring_proto1", 1, b"]q\x01(T\x03\x00\x00\x00abcq\x02U\x01\xffq\x03e.",
               '["abc","\u00ff"]'))
+    c.append(("py2_bytearray", 0, b"c__builtin__\nbytearray\np1\n(Vab\xff\np2\nS'latin-1'\np3\ntRp4\n.",
+              '{"$bytes":"YWL/"}'))
+    c.append(("py2_datetime_proto2", 2, b"\x80\x02cdatetime\ndatetime\nq\x01U\n" + DT + b"\x85Rq\x02.",
+              '"2013-05-06T07:08:09.123456"'))
     return c
 
 
