@@ -52,6 +52,8 @@ struct PickleJSONExporter {
     /// 1 for containers being written (ancestors of the current value).
     var onPath: [UInt8]
     var depth = 0
+    /// Rendered big integers and floats by node: a shared one is formatted once, however often it is written.
+    var rendered: [Int: String] = [:]
 
     init(document: PickleDocument, limits: PickleLimits) {
         self.document = document
@@ -61,7 +63,7 @@ struct PickleJSONExporter {
     }
 
     mutating func export(_ ref: PickleRef) throws(PickleError) -> String {
-        if let bound = expansionLowerBound(ref), bound > limits.maxDecodedBytes {
+        if expansionLowerBound(ref) > limits.maxDecodedBytes {
             throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
         }
         try write(ref)
@@ -120,10 +122,19 @@ struct PickleJSONExporter {
         case .none: out.raw("null")
         case .bool(let b): out.raw(b ? "true" : "false")
         case .int(let v): out.integer(v)
-        case .bigInt(let b): out.raw(b.decimalString)
+        case .bigInt(let b):
+            if let text = rendered[r.index] { out.raw(text) } else {
+                let text = b.decimalString
+                rendered[r.index] = text
+                out.raw(text)
+            }
         case .float(let d):
             if d.isNaN { out.raw("\"NaN\"") } else if d.isInfinite { out.raw(d < 0 ? "\"-Infinity\"" : "\"Infinity\"") } else {
-                out.raw(PickleFloatFormat.repr(d))
+                if let text = rendered[r.index] { out.raw(text) } else {
+                    let text = PickleFloatFormat.repr(d)
+                    rendered[r.index] = text
+                    out.raw(text)
+                }
             }
         case .string(let s): try out.string(s)
         case .py2String(let b): try out.string(b.text)

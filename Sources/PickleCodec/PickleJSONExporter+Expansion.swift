@@ -1,42 +1,66 @@
 extension PickleJSONExporter {
-    /// A lower bound on the bytes the export of `root` would write (one per value, one
-    /// per separator), computed over the shared graph in linear time, or nil when the
-    /// graph below `root` has a cycle (then sizes depend on the path and the running
-    /// budget check alone applies).
+    /// A lower bound on the bytes the export of `root` writes (one per value, one per
+    /// separator), computed in linear time over the shared graph.
     ///
-    /// Lets a billion-laughs document fail at once instead of after writing the whole budget.
-    func expansionLowerBound(_ root: PickleRef) -> Int? {
+    /// A value on no cycle is written the same way wherever it is reached, so its bound
+    /// counts in full at every reference; a value on a cycle may become `{"$ref":"cycle"}`
+    /// and counts one byte. Strongly connected components come from an iterative Tarjan
+    /// walk. Lets a billion-laughs document fail at once instead of after writing the
+    /// whole budget — with or without cycles elsewhere in the graph.
+    func expansionLowerBound(_ root: PickleRef) -> Int {
         let count = document.nodes.count
-        guard root.index >= 0, root.index < count else { return nil }
-        var color = [UInt8](repeating: 0, count: count)  // 0 new, 1 on the walk, 2 done
-        var size = [Int](repeating: 0, count: count)
-        var stack: [(node: Int, children: [PickleRef], next: Int)] = [(root.index, children(of: root), 0)]
-        color[root.index] = 1
-        while !stack.isEmpty {
-            let top = stack.count - 1
-            if stack[top].next < stack[top].children.count {
-                let child = stack[top].children[stack[top].next].index
-                stack[top].next += 1
-                guard child >= 0, child < count else { return nil }
-                switch color[child] {
-                case 1: return nil
-                case 2: continue
-                default:
-                    color[child] = 1
-                    stack.append((child, children(of: PickleRef(child)), 0))
-                }
-            } else {
-                let (node, kids, _) = stack.removeLast()
-                var total = 1 + kids.count
-                for k in kids {
-                    let (sum, overflow) = total.addingReportingOverflow(size[k.index])
-                    total = overflow ? Int.max : sum
-                }
-                size[node] = total
-                color[node] = 2
-            }
+        guard root.index >= 0, root.index < count else { return 0 }
+        var order = [Int](repeating: -1, count: count)   // Tarjan index
+        var low = [Int](repeating: 0, count: count)
+        var onStack = [Bool](repeating: false, count: count)
+        var cyclic = [Bool](repeating: false, count: count)
+        var bound = [Int](repeating: 0, count: count)
+        var componentStack: [Int] = []
+        var walk: [(node: Int, children: [PickleRef], next: Int)] = []
+        var counter = 0
+
+        func start(_ v: Int) {
+            order[v] = counter; low[v] = counter; counter += 1
+            componentStack.append(v); onStack[v] = true
+            walk.append((v, children(of: PickleRef(v)), 0))
         }
-        return size[root.index]
+        start(root.index)
+        while let top = walk.last {
+            let v = top.node
+            if top.next < top.children.count {
+                let w = top.children[top.next].index
+                walk[walk.count - 1].next += 1
+                guard w >= 0, w < count else { continue }
+                if order[w] == -1 {
+                    start(w)
+                } else if onStack[w] {
+                    low[v] = min(low[v], order[w])
+                    if w == v { cyclic[v] = true }
+                }
+                continue
+            }
+            walk.removeLast()
+            // Children still on the component stack (v included) share v's component: they are on a cycle.
+            var total = 1 + top.children.count
+            for c in top.children {
+                let w = c.index
+                guard w >= 0, w < count, !onStack[w], !cyclic[w] else { continue }
+                let (sum, overflow) = total.addingReportingOverflow(bound[w])
+                total = overflow ? Int.max : sum
+            }
+            bound[v] = total
+            if low[v] == order[v] {
+                var members: [Int] = []
+                while let m = componentStack.popLast() {
+                    onStack[m] = false
+                    members.append(m)
+                    if m == v { break }
+                }
+                if members.count > 1 { for m in members { cyclic[m] = true } }
+            }
+            if let parent = walk.last { low[parent.node] = min(low[parent.node], low[v]) }
+        }
+        return bound[root.index]
     }
 
     private func children(of ref: PickleRef) -> [PickleRef] {
