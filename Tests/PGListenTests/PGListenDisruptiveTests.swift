@@ -98,7 +98,7 @@ import Glibc
         try await Task.sleep(for: .milliseconds(300))
         // The connect is waiting in poll() on a server that never answers; stop must not wait for it.
         let stopped = Task { await listener.stop() }
-        try await log.waitUntil("the stream to finish", timeout: .seconds(10)) { $0.isFinished }
+        try await log.waitUntil("the stream to finish", timeout: .seconds(30)) { $0.isFinished }
         await stopped.value
         #expect(log.generations.isEmpty)
     }

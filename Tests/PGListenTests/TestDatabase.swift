@@ -111,7 +111,7 @@ final class EventLog: @unchecked Sendable {  // @unchecked: `events` is only tou
     }
 
     /// Waits until `condition` holds; throws after `timeout` (a generous bound, not a timing assertion).
-    func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: (EventLog) -> Bool) async throws {
+    func waitUntil(_ what: String, timeout: Duration = .seconds(90), _ condition: (EventLog) -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while !condition(self) {
             if ContinuousClock.now > deadline {
