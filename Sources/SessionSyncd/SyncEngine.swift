@@ -280,6 +280,7 @@ final class SyncEngine {
         while !shutdown.isRequested {
             do {
                 let conn = try await PGConnection.connect(connectionConfiguration, logger: logger)
+                try await conn.execute(SyncPipeline.sessionSettings)
                 connection = conn
                 backoff.reset()
                 return conn

@@ -108,6 +108,14 @@ struct SyncPipeline: Sendable {
         }
     }
 
+    /// Settings for a connection that writes session_fields.
+    ///
+    /// `synchronous_commit = off`: a write is visible at commit without waiting for
+    /// its WAL flush (about one fsync less lag per batch). Safe because session_fields
+    /// is derived data: if the server crashes before the flush, the row keeps its old
+    /// data_hash, and the catch-up that follows the daemon's reconnect re-syncs it.
+    static let sessionSettings = "SET synchronous_commit TO off"
+
     /// Serialization failures and deadlocks: the same statement may succeed when repeated.
     static func isTransient(_ error: PGError) -> Bool {
         error.sqlState == "40001" || error.sqlState == "40P01"

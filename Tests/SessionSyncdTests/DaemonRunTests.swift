@@ -235,3 +235,28 @@ import Testing
         try await finish(daemon, db)
     }
 }
+
+@Suite struct DaemonLogTests {
+    @Test func logsNeverHoldThePasswordOrSessionContents() async throws {
+        let db = try await DaemonTestDatabase.create()
+        var daemon: DaemonProcess?
+        do {
+            try await db.install()
+            // Local connections use trust authentication here: the password is accepted and ignored.
+            daemon = try DaemonProcess(["run", "--dsn", "dbname=\(db.name) password=Hunter2-secret"])
+            #expect(try await daemon!.waitForLog("caught up"), "\(daemon!.log)")
+            try await db.put("p1", try TestPickle.base64("{'uid': 77777, 'current_page': '/private/medical-record', 'user_role': 'patient'}"))
+            #expect(try await db.eventually { try await db.fields("p1") != nil })
+            #expect(try await daemon!.waitForLog("sync.session_id=p1"))
+            let log = daemon!.log
+            #expect(!log.contains("Hunter2"))
+            #expect(!log.contains("medical-record"))
+            #expect(!log.contains("77777"))
+            #expect(!log.contains("patient"))
+        } catch {
+            try? await finish(daemon, db)
+            throw error
+        }
+        try await finish(daemon, db)
+    }
+}
