@@ -160,6 +160,23 @@ import Testing
         #expect(r[0, 1] == TestDatabase.port)
     }
 
+    @Test func tcpKeepalivesAreOnByDefaultAndConninfoOverrides() async throws {
+        let admin = try await TestDatabase.connect()
+        defer { admin.close() }
+        try await TestDatabase.ensurePasswordRole(admin)
+        let tcp = "host=127.0.0.1 port=\(TestDatabase.port) user=\(TestDatabase.passwordRole) "
+            + "password='\(TestDatabase.passwordRolePassword)' dbname=postgres"
+        var config = PGConnectionConfiguration(conninfo: tcp)
+        config.keepalivesIdle = .seconds(17)
+        let conn = try await PGConnection.connect(config, logger: TestDatabase.logger)
+        defer { conn.close() }
+        #expect(try await conn.keepaliveState() == .init(enabled: true, idleSeconds: 17))
+        let off = try await PGConnection.connect(
+            PGConnectionConfiguration(conninfo: tcp + " keepalives=0"), logger: TestDatabase.logger)
+        defer { off.close() }
+        #expect(try await off.keepaliveState().enabled == false)
+    }
+
     @Test func preparedStatements() async throws {
         let conn = try await TestDatabase.connect()
         defer { conn.close() }
