@@ -40,7 +40,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PickleCodecTests", dependencies: ["PickleCodec"]),
-        .testTarget(name: "PGListenTests", dependencies: ["PGListen"]),
-        .testTarget(name: "SessionSyncdTests", dependencies: ["SessionSyncd", "PickleCodec", "PGListen"]),
+        .testTarget(
+            name: "PGListenTests",
+            dependencies: ["PGListen", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SessionSyncdTests",
+            dependencies: ["SessionSyncd", "PickleCodec", "PGListen", .product(name: "Logging", package: "swift-log")]
+        ),
     ]
 )
