@@ -36,19 +36,30 @@ extension PickleTimedelta {
     }
 
     /// Python's `_format_offset`: `+HH:MM`, then `:SS` and `.ffffff` only when nonzero.
-    /// Valid for offsets within ±24 hours.
+    /// Expects a normalized timedelta (seconds and microseconds in range); never traps.
     var offsetText: String {
-        var total = (days * 86_400 + seconds) * 1_000_000 + microseconds
+        // Python negates a negative offset, then splits hours, minutes, seconds, microseconds.
+        var d = days, s = min(max(seconds, 0), 86_399), us = min(max(microseconds, 0), 999_999)
         var sign = "+"
-        if days < 0 { sign = "-"; total = -total }
-        let us = total % 1_000_000
-        let secondsTotal = total / 1_000_000
-        let hh = secondsTotal / 3600, mm = secondsTotal % 3600 / 60, ss = secondsTotal % 60
-        var s = sign + PickleDate.pad(hh, 2) + ":" + PickleDate.pad(mm, 2)
-        if ss != 0 || us != 0 {
-            s += ":" + PickleDate.pad(ss, 2)
-            if us != 0 { s += "." + PickleDate.pad(us, 6) }
+        if d < 0 {
+            sign = "-"
+            // -(d, s, us) with s in 0..<86400 and us in 0..<1e6, without overflow.
+            let borrowUS = us > 0 ? 1 : 0
+            us = borrowUS == 1 ? 1_000_000 - us : 0
+            let secondsTotal = s + borrowUS
+            d = -(d + 1)
+            s = 86_400 - secondsTotal
+            if s == 86_400 { s = 0; d = d == .max ? d : d + 1 }
         }
-        return s
+        let (dayHours, overflow) = d.multipliedReportingOverflow(by: 24)
+        let (sum, overflow2) = dayHours.addingReportingOverflow(s / 3600)
+        let hh = overflow || overflow2 ? Int.max : sum
+        let mm = s % 3600 / 60, ss = s % 60
+        var text = sign + PickleDate.pad(hh, 2) + ":" + PickleDate.pad(mm, 2)
+        if ss != 0 || us != 0 {
+            text += ":" + PickleDate.pad(ss, 2)
+            if us != 0 { text += "." + PickleDate.pad(us, 6) }
+        }
+        return text
     }
 }

@@ -121,19 +121,19 @@ extension PickleUnpickler {
     }
 
     func normalizedTimedelta(days: Int, seconds: Int, microseconds: Int) throws(PickleError) -> PickleTimedelta {
-        let carrySeconds = Self.floorDiv(microseconds, 1_000_000)
-        let us = microseconds - carrySeconds * 1_000_000
+        let (carrySeconds, us) = Self.floorDivMod(microseconds, 1_000_000)
         let (s0, o1) = seconds.addingReportingOverflow(carrySeconds)
-        let carryDays = Self.floorDiv(s0, 86_400)
-        let s = s0 - carryDays * 86_400
+        let (carryDays, s) = Self.floorDivMod(s0, 86_400)
         let (d, o2) = days.addingReportingOverflow(carryDays)
         guard !o1, !o2, d >= -999_999_999, d <= 999_999_999 else { throw fail(.badValue, "timedelta out of range") }
         return PickleTimedelta(days: d, seconds: s, microseconds: us)
     }
 
-    static func floorDiv(_ a: Int, _ b: Int) -> Int {
-        let q = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    /// Python's `divmod` for a positive divisor, without overflow for any `a`.
+    static func floorDivMod(_ a: Int, _ b: Int) -> (Int, Int) {
+        var q = a / b, r = a % b
+        if r < 0 { q -= 1; r += b }
+        return (q, r)
     }
 
     func timedelta(minutes: Int64) throws(PickleError) -> PickleTimedelta {

@@ -63,6 +63,10 @@ import Testing
         let t = PickleTime(hour: 1, minute: 2, second: 3, microsecond: 40)
         #expect(t.isoformat(utcOffset: PickleTimedelta(days: -1, seconds: 66_600, microseconds: 0)) == "01:02:03.000040-05:30")
         #expect(t.isoformat(utcOffset: PickleTimedelta(days: 0, seconds: 3630, microseconds: 0)) == "01:02:03.000040+01:00:30")
+        #expect(t.isoformat(utcOffset: PickleTimedelta(days: -1, seconds: 0, microseconds: 1)) == "01:02:03.000040-23:59:59.999999")
+        // Out-of-range offsets (Python refuses them) still format without trapping.
+        #expect(!t.isoformat(utcOffset: PickleTimedelta(days: .min, seconds: 0, microseconds: 0)).isEmpty)
+        #expect(!t.isoformat(utcOffset: PickleTimedelta(days: .max, seconds: 86_399, microseconds: 999_999)).isEmpty)
     }
 
     @Test func uuidHyphenated() {

@@ -332,6 +332,14 @@ import PickleCodec
         #expect(decodeError(asciiBytes("cdatetime\ntimedelta\n(I1000000000\nI0\nI0\ntR.")) == .badValue)
     }
 
+    @Test func timedeltaNormalizationNeverTraps() throws {
+        // Expected from python3: timedelta(0, 0, -2**63) == timedelta(-106751992, 71945, 224192).
+        let doc = try PickleDecoder().decode(pickle: asciiBytes("cdatetime\ntimedelta\n(I0\nI0\nL-9223372036854775808L\ntR."))
+        #expect(doc[doc.root] == .timedelta(PickleTimedelta(days: -106_751_992, seconds: 71_945, microseconds: 224_192)))
+        #expect(decodeError(asciiBytes("cdatetime\ntimedelta\n(I9223372036854775807\nI9223372036854775807\nI0\ntR.")) == .badValue)
+        #expect(decodeError(asciiBytes("cdatetime\ntimedelta\n(I-9223372036854775808\nI-9223372036854775808\nI-9223372036854775808\ntR.")) == .badValue)
+    }
+
     @Test func knownTypesWithUnknownShapesStayInert() throws {
         let doc = try PickleDecoder().decode(pickle: asciiBytes("cdatetime\ndatetime\n(S'short'\ntR."))
         guard case .object(let o) = doc[doc.root] else { Issue.record("expected inert object"); return }
