@@ -35,6 +35,13 @@ extension PickleBinaryPickler {
         }
         let key = memoKey(ref, node)
         if fetched(key) { return }
+        // A tuple may be re-entered once through a memoized container (CPython pops it and fetches
+        // the memo); any more means a cycle that never reaches the memo, which Python cannot write either.
+        guard active[ref.index] < PickleEncoder.maxReentry else {
+            throw PickleError(.unencodable, detail: "cycle through values that are never memoized")
+        }
+        active[ref.index] += 1
+        work.append(.finish(ref.index))
         try expand(node, key: key)
     }
 
@@ -86,8 +93,8 @@ extension PickleBinaryPickler {
                 // OrderedDict reduces to OrderedDict() instead.
                 let build: UInt8 = subclass == PickleGlobal(module: "collections", name: "OrderedDict")
                     ? PickleOpcode.reduce : PickleOpcode.newObj
-                push([.global(subclass), .atom(PickleOpcode.emptyTuple), .op(build), .memoize(key)]
-                     + iteratorDictBatches(d.keys, d.values))
+                push([.global(subclass), .atom(PickleOpcode.emptyTuple), .op(build),
+                      .memoizeThen(key, then: iteratorDictBatches(d.keys, d.values))])
             } else {
                 out.write(PickleOpcode.emptyDict)
                 memoPut(key)
@@ -133,8 +140,8 @@ extension PickleBinaryPickler {
             push(reduce(.decimalDecimal, args: [.freshString(dec.string)], key: key))
         case .uuid(let u):
             guard u.bytes.count == 16 else { throw PickleError(.unencodable, detail: "UUID is not 16 bytes") }
-            push([.global(.uuidUUID), .atom(PickleOpcode.emptyTuple), .op(PickleOpcode.newObj), .memoize(key),
-                  .uuidState(u.bytes), .op(PickleOpcode.build)])
+            push([.global(.uuidUUID), .atom(PickleOpcode.emptyTuple), .op(PickleOpcode.newObj),
+                  .memoizeThen(key, then: [.uuidState(u.bytes), .op(PickleOpcode.build)])])
         case .global(let g):
             saveGlobal(g)
         case .object(let o):
@@ -158,18 +165,18 @@ extension PickleBinaryPickler {
         } else {
             steps = [.global(o.type), args, .op(PickleOpcode.newObj)]
         }
-        steps.append(.memoize(key))
-        if !o.listItems.isEmpty { steps += iteratorListBatches(o.listItems) }
+        var then: [Step] = []
+        if !o.listItems.isEmpty { then += iteratorListBatches(o.listItems) }
         if !o.dictItems.isEmpty {
             guard o.dictItems.count % 2 == 0 else { throw PickleError(.unencodable, detail: "odd number of dict items") }
             var ks: [PickleRef] = [], vs: [PickleRef] = []
             for i in stride(from: 0, to: o.dictItems.count, by: 2) {
                 ks.append(o.dictItems[i]); vs.append(o.dictItems[i + 1])
             }
-            steps += iteratorDictBatches(ks, vs)
+            then += iteratorDictBatches(ks, vs)
         }
-        if let state = o.state { steps += [.save(state), .op(PickleOpcode.build)] }
-        push(steps)
+        if let state = o.state { then += [.save(state), .op(PickleOpcode.build)] }
+        push(steps + [.memoizeThen(key, then: then)])
     }
 
     /// `save_reduce(callable, args)` with a new args tuple of at most 3 items, then memoizes the result.

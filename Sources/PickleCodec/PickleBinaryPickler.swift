@@ -14,8 +14,13 @@ struct PickleBinaryPickler {
         case op(UInt8)
         /// `save` of an object written as one opcode and never memoized (`()`).
         case atom(UInt8)
-        /// `memo_put` of an object others may refer to.
+        /// `memo_put` of an object others may refer to; after REDUCE/NEWOBJ, an object its own
+        /// arguments already memoized is popped and fetched instead (CPython's `save_reduce`).
         case memoize(Key)
+        /// ``memoize(_:)``, then `then` (items, state) unless the object turned out recursive.
+        case memoizeThen(Key, then: [Step])
+        /// The end of a node's steps.
+        case finish(Int)
         /// `memo_put` of an object the pickler made and nobody else can reach.
         case memoizeFresh
         /// Closes a non-empty tuple: recursive ones are popped and fetched from the memo.
@@ -51,10 +56,13 @@ struct PickleBinaryPickler {
     var memo: [Key: Int] = [:]
     var memoCount = 0
     var work: [Step] = []
+    /// Expansions of each node under way; see ``PickleEncoder/maxReentry``.
+    var active: [UInt8]
 
     init(document: PickleDocument, protocol proto: Int) {
         self.doc = document
         self.proto = proto
+        self.active = [UInt8](repeating: 0, count: document.nodes.count)
     }
 
     mutating func run() throws(PickleError) -> [UInt8] {
@@ -123,7 +131,22 @@ struct PickleBinaryPickler {
             out.opcodeBoundary()
             out.write(op)
         case .memoize(let key):
-            memoPut(key)
+            if let id = memo[key] {
+                out.write(PickleOpcode.pop)
+                memoGet(id)
+            } else {
+                memoPut(key)
+            }
+        case .memoizeThen(let key, let then):
+            if let id = memo[key] {
+                out.write(PickleOpcode.pop)
+                memoGet(id)
+            } else {
+                memoPut(key)
+                push(then)
+            }
+        case .finish(let index):
+            active[index] -= 1
         case .memoizeFresh:
             memoPut()
         case .tupleEnd(let key, let count, let marked):

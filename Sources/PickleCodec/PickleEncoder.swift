@@ -14,6 +14,10 @@
 /// The encoder is iterative: nesting depth is bounded by memory, not by the
 /// call stack.
 public struct PickleEncoder: Sendable {
+    /// How many expansions of one node may be under way at once: a recursive tuple is entered a
+    /// second time before the memo resolves it; a third entry is a cycle that would never end.
+    static let maxReentry: UInt8 = 2
+
     /// The protocol written: 0, or 2 through 5.
     public let pickleProtocol: Int
 

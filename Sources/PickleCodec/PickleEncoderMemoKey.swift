@@ -18,6 +18,12 @@ enum PickleEncoderMemoKey: Hashable {
     /// A class or function.
     case global(PickleGlobal)
 
+    /// The node index of a ``node(_:)`` key, else -1.
+    var nodeIndex: Int {
+        if case .node(let i) = self { return i }
+        return -1
+    }
+
     /// The singleton key of a str, if CPython caches it.
     static func shortString(_ s: String) -> PickleEncoderMemoKey? {
         var it = s.unicodeScalars.makeIterator()

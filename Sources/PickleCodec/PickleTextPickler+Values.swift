@@ -5,7 +5,8 @@ extension PickleTextPickler {
             throw PickleError(.unencodable, detail: "reference outside the document")
         }
         let node = doc[ref]
-        let refs = refcount[ref.index] + (transient ? 1 : 0) + (ref == doc.root ? 2 : 0)
+        var refs = refcount[ref.index] + (transient ? 1 : 0) + (ref == doc.root ? 2 : 0)
+        if onCycle[ref.index] { refs = max(refs, 2) }
         switch node {
         case .none:
             out.append(PickleOpcode.none)
@@ -42,6 +43,11 @@ extension PickleTextPickler {
         }
         let key = Key.node(ref.index)
         if refs >= 2 && fetched(key) { return }
+        guard active[ref.index] < PickleEncoder.maxReentry else {
+            throw PickleError(.unencodable, detail: "cycle protocol 0 cannot express")
+        }
+        active[ref.index] += 1
+        work.append(.finish(ref.index))
         try expand(node, key: key, refs: refs)
     }
 
@@ -80,7 +86,12 @@ extension PickleTextPickler {
             push(items.map { Step.save($0, transient: false) } + [.tupleEnd(key, count: items.count, refs: refs)])
         case .dict(let d):
             guard d.keys.count == d.values.count else { throw PickleError(.unencodable, detail: "dict with unpaired keys") }
-            if let subclass = d.subclass {
+            if let subclass = d.subclass, onCycle[key.nodeIndex] {
+                // A dict subclass that contains itself: its items cannot sit in the reconstructor's
+                // argument (they would need the object first), so they are set after the PUT.
+                push([.global(.copyregReconstructor), .raw([mark]), .global(subclass), .global(.builtinsDict),
+                      .raw([mark, PickleOpcode.dict, tuple, reduce]), .put(key, refs: refs)] + itemSteps(d.keys, d.values))
+            } else if let subclass = d.subclass {
                 // copy_reg._reduce_ex(obj, 0): _reconstructor(cls, dict, dict(obj)).
                 push([.global(.copyregReconstructor), .raw([mark]), .global(subclass), .global(.builtinsDict),
                       .raw([mark, PickleOpcode.dict])] + itemSteps(d.keys, d.values)

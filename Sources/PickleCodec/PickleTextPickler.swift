@@ -32,11 +32,18 @@ struct PickleTextPickler {
         case timedelta(PickleTimedelta)
         /// `save(unicode)` held by its owner and the argument tuple (a timezone's name).
         case ownedUnicode(String)
+        /// The end of a node's steps.
+        case finish(Int)
     }
 
     let doc: PickleDocument
     /// References to each node from reachable nodes.
     var refcount: [Int]
+    /// Nodes on a reference cycle: always memoized, because cPickle would recurse forever on a
+    /// cycle whose members are held only by each other.
+    var onCycle: [Bool] = []
+    /// Expansions of each node under way; see ``PickleEncoder/maxReentry``.
+    var active: [UInt8] = []
     var out: [UInt8] = []
     var memo: [Key: Int] = [:]
     /// PUT ids handed out; cPickle numbers them from 1.
@@ -50,6 +57,8 @@ struct PickleTextPickler {
 
     mutating func run() throws(PickleError) -> [UInt8] {
         refcount = try Self.countReferences(doc)
+        onCycle = Self.nodesOnCycles(doc)
+        active = [UInt8](repeating: 0, count: doc.nodes.count)
         out.reserveCapacity(256)
         work.append(.save(doc.root, transient: false))
         while let step = work.popLast() {
@@ -86,6 +95,60 @@ struct PickleTextPickler {
             if failed { throw PickleError(.unencodable, detail: "reference outside the document") }
         }
         return counts
+    }
+
+    /// Marks the nodes in strongly connected components with a cycle (Tarjan's algorithm, iterative).
+    static func nodesOnCycles(_ doc: PickleDocument) -> [Bool] {
+        let n = doc.nodes.count
+        var result = [Bool](repeating: false, count: n)
+        var index = [Int](repeating: -1, count: n)
+        var low = [Int](repeating: 0, count: n)
+        var onStack = [Bool](repeating: false, count: n)
+        var sccStack: [Int] = []
+        var counter = 0
+        func children(_ v: Int) -> [Int] {
+            var c: [Int] = []
+            forEachChild(of: doc.nodes[v]) { if $0.index >= 0 && $0.index < n { c.append($0.index) } }
+            return c
+        }
+        let root = doc.root.index
+        guard root >= 0 && root < n else { return result }
+        var calls: [(v: Int, children: [Int], next: Int)] = []
+        func enter(_ v: Int) {
+            index[v] = counter; low[v] = counter; counter += 1
+            sccStack.append(v); onStack[v] = true
+            calls.append((v, children(v), 0))
+        }
+        enter(root)
+        while !calls.isEmpty {
+            let top = calls.count - 1
+            let v = calls[top].v
+            if calls[top].next < calls[top].children.count {
+                let w = calls[top].children[calls[top].next]
+                calls[top].next += 1
+                if index[w] == -1 {
+                    enter(w)
+                } else if onStack[w] {
+                    low[v] = min(low[v], index[w])
+                }
+                continue
+            }
+            let selfLoop = calls[top].children.contains(v)
+            calls.removeLast()
+            if let parent = calls.last { low[parent.v] = min(low[parent.v], low[v]) }
+            if low[v] == index[v] {
+                var members: [Int] = []
+                while let w = sccStack.popLast() {
+                    onStack[w] = false
+                    members.append(w)
+                    if w == v { break }
+                }
+                if members.count > 1 || selfLoop {
+                    for w in members { result[w] = true }
+                }
+            }
+        }
+        return result
     }
 
     static func forEachChild(of node: PickleNode, _ body: (PickleRef) -> Void) {
@@ -168,6 +231,8 @@ struct PickleTextPickler {
             put(key, refs: 2)
         case .timedelta(let td):
             push(timedeltaSteps(td, key: nil, refs: 2))
+        case .finish(let index):
+            active[index] -= 1
         case .ownedUnicode(let s):
             writeUnicode(s)
             if s.unicodeScalars.count >= 2 { put(nil, refs: 2) }
