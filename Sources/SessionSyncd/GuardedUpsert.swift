@@ -156,12 +156,15 @@ struct GuardedUpsert: Sendable {
     /// - Throws: `PGError` when the statement fails (the whole batch is rolled back).
     func execute(_ sessions: [DecodedSession], mappingHash: [UInt8], on connection: PGConnection) async throws(PGError) -> Outcome {
         let result: PGResult
+        let name = try await PreparedStatements.shared.prepare(sql, on: connection)
         try await connection.execute("BEGIN; SELECT pg_advisory_xact_lock(\(lockKey))")
         do {
-            result = try await connection.query(sql, parameters(for: sessions, mappingHash: mappingHash))
+            result = try await connection.executePrepared(name: name, parameters(for: sessions, mappingHash: mappingHash))
             try await connection.execute("COMMIT")
         } catch {
             if !error.isConnectionError { try? await connection.execute("ROLLBACK") }
+            // The server lost the prepared statement (e.g. DISCARD ALL by a pooler): prepare again on retry.
+            if error.sqlState == "26000" { PreparedStatements.shared.forget(sql, on: connection) }
             throw error
         }
         var outcome = Outcome(current: 0, written: 0, missingReferences: [])

@@ -13,7 +13,7 @@ struct SessionReader: Sendable {
             SELECT s.\(schema.key)::text, s.\(schema.data), \(schema.dataHash("s"))
             FROM \(schema.source) s WHERE s.\(schema.key) = ANY($1::\(schema.keyType)[])
             """
-        return Self.rows(try await connection.query(sql, [.textArray(keys)]))
+        return Self.rows(try await PreparedStatements.shared.query(sql, [.textArray(keys)], on: connection))
     }
 
     /// One page of a scan in key order (keyset pagination).
@@ -42,7 +42,7 @@ struct SessionReader: Sendable {
         var sql = "SELECT s.\(schema.key)::text, s.\(schema.data), \(schema.dataHash("s")) FROM \(from)"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY s.\(schema.key) LIMIT $1::int"
-        return Self.rows(try await connection.query(sql, params))
+        return Self.rows(try await PreparedStatements.shared.query(sql, params, on: connection))
     }
 
     /// Sessions in the source table (an exact count; used for progress).

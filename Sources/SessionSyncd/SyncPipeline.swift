@@ -116,9 +116,9 @@ struct SyncPipeline: Sendable {
     /// data_hash, and the catch-up that follows the daemon's reconnect re-syncs it.
     static let sessionSettings = "SET synchronous_commit TO off"
 
-    /// Serialization failures and deadlocks: the same statement may succeed when repeated.
+    /// Serialization failures, deadlocks and a lost prepared statement: the same statement may succeed when repeated.
     static func isTransient(_ error: PGError) -> Bool {
-        error.sqlState == "40001" || error.sqlState == "40P01"
+        error.sqlState == "40001" || error.sqlState == "40P01" || error.sqlState == "26000"
     }
 
     /// Writes a session the database rejected with every column NULL and the SQLSTATE recorded.

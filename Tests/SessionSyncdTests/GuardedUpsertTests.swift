@@ -32,6 +32,13 @@ import Testing
             #expect(r.current == 1)
             #expect(r.written == 0)
             #expect(try await db.scalar("SELECT xmin::text FROM session_fields WHERE session_id = 'g'") == xmin)
+
+            // Prepared statements lost (a pooler's DISCARD ALL): prepared again, nothing fails.
+            try await db.connection.execute("DEALLOCATE ALL")
+            try await db.put("g", values[0])
+            r = try await pipeline.sync(keys: ["g"], on: db.connection, logger: DaemonTestDatabase.logger)
+            #expect(r.written == 1)
+            #expect(try await db.field("g", "current_page") == "/old")
         } catch {
             await db.drop()
             throw error
