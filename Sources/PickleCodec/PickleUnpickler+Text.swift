@@ -170,6 +170,13 @@ extension PickleUnpickler {
     mutating func parseRawUnicodeEscapeLine() throws(PickleError) -> String {
         let r = try readLine()
         try charge(r.count)
+        if !input[r].contains(0x5C) {
+            // No escapes: ASCII as is, other bytes are Latin-1 code points.
+            if input[r].allSatisfy({ $0 < 0x80 }) { return String(decoding: input[r], as: UTF8.self) }
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: input[r].map { Unicode.Scalar($0) })
+            return String(scalars)
+        }
         var code: [UInt32] = []
         code.reserveCapacity(r.count)
         var i = r.lowerBound
