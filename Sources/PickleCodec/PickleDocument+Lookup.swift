@@ -68,10 +68,3 @@ extension PickleDocument {
         return tz.offset
     }
 }
-
-extension PickleDocument: CustomStringConvertible {
-    /// Size and root kind only: a document holds session data, which must not reach logs.
-    public var description: String {
-        "PickleDocument(\(nodes.count) nodes)"
-    }
-}
