@@ -42,7 +42,8 @@ struct SessionReader: Sendable {
         var sql = "SELECT s.\(schema.key)::text, s.\(schema.data), \(schema.dataHash("s")) FROM \(from)"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY s.\(schema.key) LIMIT $1::int"
-        return Self.rows(try await PreparedStatements.shared.query(sql, params, on: connection))
+        // Not prepared: a generic plan for `key > $2 ... LIMIT $1` can turn a page into a full sort.
+        return Self.rows(try await connection.query(sql, params))
     }
 
     /// Sessions in the source table (an exact count; used for progress).
