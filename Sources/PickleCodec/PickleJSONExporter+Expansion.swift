@@ -8,8 +8,19 @@ extension PickleJSONExporter {
     /// walk. Lets a billion-laughs document fail at once instead of after writing the
     /// whole budget — with or without cycles elsewhere in the graph.
     func expansionLowerBound(_ root: PickleRef) -> Int {
+        analyzeExpansion(root).bound
+    }
+
+    /// The bound, plus each node's strongly connected component (-1 when unreachable), whether
+    /// it lies on a cycle, and whether it is referenced more than once (used by replay, see
+    /// ``PickleJSONExporter``).
+    func analyzeExpansion(_ root: PickleRef) -> (bound: Int, component: [Int], cyclic: [Bool], shared: [Bool]) {
         let count = document.nodes.count
-        guard root.index >= 0, root.index < count else { return 0 }
+        var component = [Int](repeating: -1, count: count)
+        var shared = [Bool](repeating: false, count: count)
+        var referenced = [Bool](repeating: false, count: count)
+        var components = 0
+        guard root.index >= 0, root.index < count else { return (0, component, shared, shared) }
         var order = [Int](repeating: -1, count: count)   // Tarjan index
         var low = [Int](repeating: 0, count: count)
         var onStack = [Bool](repeating: false, count: count)
@@ -31,6 +42,7 @@ extension PickleJSONExporter {
                 let w = top.children[top.next].index
                 walk[walk.count - 1].next += 1
                 guard w >= 0, w < count else { continue }
+                if referenced[w] { shared[w] = true } else { referenced[w] = true }
                 if order[w] == -1 {
                     start(w)
                 } else if onStack[w] {
@@ -54,13 +66,15 @@ extension PickleJSONExporter {
                 while let m = componentStack.popLast() {
                     onStack[m] = false
                     members.append(m)
+                    component[m] = components
                     if m == v { break }
                 }
+                components += 1
                 if members.count > 1 { for m in members { cyclic[m] = true } }
             }
             if let parent = walk.last { low[parent.node] = min(low[parent.node], low[v]) }
         }
-        return bound[root.index]
+        return (bound[root.index], component, cyclic, shared)
     }
 
     private func children(of ref: PickleRef) -> [PickleRef] {

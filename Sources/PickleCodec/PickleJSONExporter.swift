@@ -3,11 +3,32 @@
 /// Scalars are written as they are reached; a container pushes a continuation
 /// (`seq`/`entries`) that yields one element per step, so the task stack holds
 /// one entry per open container rather than one per element.
+///
+/// Replay: the bytes a container wrote are copied, not re-walked, when it is
+/// written again in an equivalent context. A container on no cycle always
+/// writes the same bytes; one on a cycle writes bytes that depend only on
+/// which members of its strongly connected component are open above it
+/// (any other descendant cannot be an ancestor), so the cache key adds a
+/// seeded 64-bit digest of that set. Shared expansions then cost a memory
+/// copy, which keeps even a cyclic billion-laughs export at memcpy speed
+/// until the budget stops it.
 struct PickleJSONExporter {
+    struct ReplayKey: Hashable {
+        var node: Int
+        var context: UInt64
+    }
+
+    struct Recorded {
+        var start: Int
+        var end: Int
+        /// Deepest nesting inside, relative to the container itself.
+        var depth: Int
+    }
+
     enum Task {
         case value(PickleRef)
         case literal(StaticString)
-        case leave(Int)
+        case leave(node: Int, start: Int, context: UInt64)
         /// Elements of an array from the index on, comma-separated.
         case seq([PickleRef], Int)
         /// Key/value items (alternating) from the pair index on; as an object when `Bool`.
@@ -23,6 +44,18 @@ struct PickleJSONExporter {
     var depth = 0
     /// Rendered big integers and floats by node: a shared one is formatted once, however often it is written.
     var rendered: [Int: String] = [:]
+    /// Replay is an optimization; tests turn it off to check that output is identical.
+    var replayEnabled = true
+    var replay: [ReplayKey: Recorded] = [:]
+    var component: [Int] = []
+    var cyclic: [Bool] = []
+    /// Referenced more than once: only these (and nodes on cycles) can be written twice.
+    var shared: [Bool] = []
+    /// Per component: digest of its members currently open.
+    var componentContext: [Int: UInt64] = [:]
+    /// Deepest nesting seen inside each open container (absolute depth).
+    var deepest: [Int] = []
+    let seed = UInt64.random(in: 0 ... .max)
 
     init(document: PickleDocument, limits: PickleLimits) {
         self.document = document
@@ -32,14 +65,18 @@ struct PickleJSONExporter {
     }
 
     mutating func export(_ ref: PickleRef) throws(PickleError) -> String {
-        if expansionLowerBound(ref) > limits.maxDecodedBytes {
+        let analysis = analyzeExpansion(ref)
+        if analysis.bound > limits.maxDecodedBytes {
             throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
         }
+        component = analysis.component
+        cyclic = analysis.cyclic
+        shared = analysis.shared
         try write(ref)
         while let task = tasks.popLast() {
             switch task {
             case .literal(let s): out.raw(s)
-            case .leave(let i): onPath[i] = 0; depth -= 1
+            case .leave(let node, let start, let context): leave(node, start: start, context: context)
             case .value(let r): try write(r)
             case .seq(let items, let i):
                 guard i < items.count else { continue }
@@ -68,14 +105,64 @@ struct PickleJSONExporter {
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
+    /// The replay key of `r` in the current context.
+    private func replayKey(_ r: Int) -> ReplayKey {
+        guard r < cyclic.count, cyclic[r] else { return ReplayKey(node: r, context: 0) }
+        return ReplayKey(node: r, context: componentContext[component[r]] ?? 0)
+    }
+
+    private func digest(_ r: Int) -> UInt64 {
+        var z = UInt64(r) &+ seed &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Copies what `r` wrote before in this context, if anything; true when done.
+    private mutating func replayed(_ r: PickleRef) throws(PickleError) -> Bool {
+        guard replayEnabled, let rec = replay[replayKey(r.index)] else { return false }
+        guard depth + rec.depth <= limits.maxNestingDepth else { return false }
+        let n = rec.end - rec.start
+        guard n <= out.budget - out.bytes.count else {
+            throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
+        }
+        let at = out.bytes.count
+        out.bytes.append(contentsOf: repeatElement(0, count: n))
+        out.bytes.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            (base + at).update(from: base + rec.start, count: n)
+        }
+        if !deepest.isEmpty { deepest[deepest.count - 1] = max(deepest[deepest.count - 1], depth + rec.depth) }
+        return true
+    }
+
     /// Marks a container as entered; its `leave` task is pushed first so it runs last.
     private mutating func enter(_ r: PickleRef) throws(PickleError) {
         guard depth < limits.maxNestingDepth else {
             throw PickleError(.jsonLimitExceeded, detail: "nesting deeper than maxNestingDepth")
         }
+        let key = replayKey(r.index)
         depth += 1
         onPath[r.index] = 1
-        tasks.append(.leave(r.index))
+        if r.index < cyclic.count, cyclic[r.index] {
+            componentContext[component[r.index], default: 0] ^= digest(r.index)
+        }
+        deepest.append(depth)
+        tasks.append(.leave(node: r.index, start: out.bytes.count, context: key.context))
+    }
+
+    /// Closes a container and records its bytes for replay.
+    private mutating func leave(_ r: Int, start: Int, context: UInt64) {
+        onPath[r] = 0
+        if r < cyclic.count, cyclic[r] {
+            componentContext[component[r], default: 0] ^= digest(r)
+        }
+        let inner = deepest.removeLast()
+        if !deepest.isEmpty { deepest[deepest.count - 1] = max(deepest[deepest.count - 1], inner) }
+        if replayEnabled, r < shared.count, shared[r] || cyclic[r] {
+            replay[ReplayKey(node: r, context: context)] = Recorded(start: start, end: out.bytes.count, depth: inner - depth + 1)
+        }
+        depth -= 1
     }
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length
@@ -87,7 +174,13 @@ struct PickleJSONExporter {
             out.raw("{\"$ref\":\"cycle\"}")
             return
         }
-        switch document.nodes[r.index] {
+        let node = document.nodes[r.index]
+        switch node {
+        case .list, .tuple, .set, .frozenset, .dict, .object, .datetime, .time:
+            if try replayed(r) { return }
+        default: break
+        }
+        switch node {
         case .none: out.raw("null")
         case .bool(let b): out.raw(b ? "true" : "false")
         case .int(let v): out.integer(v)
