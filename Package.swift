@@ -39,7 +39,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "PickleCodecTests", dependencies: ["PickleCodec"]),
+        .testTarget(name: "PickleCodecTests", dependencies: ["PickleCodec"], exclude: ["Fixtures"]),
         .testTarget(
             name: "PGListenTests",
             dependencies: ["PGListen", .product(name: "Logging", package: "swift-log")]
