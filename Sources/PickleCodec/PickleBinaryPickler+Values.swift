@@ -131,13 +131,13 @@ extension PickleBinaryPickler {
         case .timezone(let tz):
             var args: [Step] = [.timedelta(tz.offset)]
             if let name = tz.name {
-                args.append(.freshString(name))
+                args.append(.timezoneName(name))
             } else if tz.origin.normalized != .datetimeTimezone {
                 args.append(.atom(PickleOpcode.none))
             }
             push(reduce(tz.origin, args: args, key: key))
         case .decimal(let dec):
-            push(reduce(.decimalDecimal, args: [.freshString(dec.string)], key: key))
+            push(reduce(.decimalDecimal, args: [.uncachedString(dec.string)], key: key))
         case .uuid(let u):
             guard u.bytes.count == 16 else { throw PickleError(.unencodable, detail: "UUID is not 16 bytes") }
             push([.global(.uuidUUID), .atom(PickleOpcode.emptyTuple), .op(PickleOpcode.newObj),

@@ -33,8 +33,13 @@ struct PickleBinaryPickler {
         case unsignedBigEndian([UInt8])
         /// `save(str)` of a new str (subject to CPython's one-character cache).
         case freshString(String)
+        /// `save(str)` of a new str that never comes from CPython's one-character cache
+        /// (`str(Decimal)` builds its result directly).
+        case uncachedString(String)
         /// `save(str)` of an interned str.
         case internedString(String)
+        /// `save(str)` of a timezone's name (see ``PickleEncoderMemoKey/timezoneName(_:)``).
+        case timezoneName(String)
         /// `save(bytes)` of a new bytes object.
         case freshBytes([UInt8])
         /// `save(list)` of a new list (protocol 2/3 set and frozenset arguments).
@@ -192,11 +197,19 @@ struct PickleBinaryPickler {
             if fetched(key) { return }
             writeUnicode(s)
             memoPut(key)
+        case .uncachedString(let s):
+            out.opcodeBoundary()
+            writeUnicode(s)
+            memoPut()
+        case .timezoneName(let s):
+            out.opcodeBoundary()
+            let key = Key.shortString(s) ?? .timezoneName(s)
+            if fetched(key) { return }
+            writeUnicode(s)
+            memoPut(key)
         case .freshBytes(let b):
             out.opcodeBoundary()
-            let key = Key.shortBytes(b)
-            if let key, fetched(key) { return }
-            saveBytes(b, key: key)
+            saveBytes(b, key: nil)
         case .freshList(let items):
             out.opcodeBoundary()
             out.write(PickleOpcode.emptyList)
@@ -237,8 +250,6 @@ struct PickleBinaryPickler {
         switch node {
         case .string(let s):
             return Key.shortString(s) ?? .node(ref.index)
-        case .bytes(let b):
-            return Key.shortBytes(b) ?? .node(ref.index)
         case .timezone(let tz) where tz.isUTCSingleton:
             return .utc
         default:

@@ -7,9 +7,10 @@
 /// a value of the known session types encodes to the same bytes.
 ///
 /// Object identity follows the document: a node referenced twice is one
-/// Python object (written once, then fetched from the memo). Like CPython,
-/// the empty string, one-character Latin-1 strings, `b""`, one-byte bytes
-/// and the UTC timezone are treated as singletons whichever node holds them.
+/// Python object (written once, then fetched from the memo). As in CPython,
+/// the empty string, one-character Latin-1 strings and the UTC timezone are
+/// singletons whichever node holds them, and timezone names with equal text
+/// are taken to be one str (the value model keeps no identity for them).
 ///
 /// The encoder is iterative: nesting depth is bounded by memory, not by the
 /// call stack.

@@ -9,14 +9,15 @@ enum PickleEncoderMemoKey: Hashable {
     case node(Int)
     /// `""` (code 0x110000) or a one-character str below U+0100: CPython's cached Latin-1 singletons.
     case shortString(UInt32)
-    /// `b""` (code 256) or a one-byte bytes object: CPython's cached byte singletons.
-    case shortBytes(UInt32)
     /// `datetime.timezone.utc`, which `timezone(timedelta(0))` always returns.
     case utc
     /// An interned str the pickler writes itself ("latin1", module names, the UUID state key).
     case interned(String)
     /// A class or function.
     case global(PickleGlobal)
+    /// A timezone's name: the value model keeps no identity for it, so equal names are taken to be
+    /// one str object (as names written as literals in application code are).
+    case timezoneName(String)
 
     /// The node index of a ``node(_:)`` key, else -1.
     var nodeIndex: Int {
@@ -30,14 +31,5 @@ enum PickleEncoderMemoKey: Hashable {
         guard let first = it.next() else { return .shortString(0x110000) }
         guard it.next() == nil, first.value < 0x100 else { return nil }
         return .shortString(first.value)
-    }
-
-    /// The singleton key of a bytes object, if CPython caches it.
-    static func shortBytes(_ b: [UInt8]) -> PickleEncoderMemoKey? {
-        switch b.count {
-        case 0: return .shortBytes(256)
-        case 1: return .shortBytes(UInt32(b[0]))
-        default: return nil
-        }
     }
 }
