@@ -5,7 +5,7 @@ Writes, next to this script:
   golden.jsonl  one case per line: {"name", "protocol", "source", "b64", "json"}
                 b64  = base64.encodebytes(pickle) (web.py's 76-column text)
                 json = canonical JSON computed here by `canonical()`, a reference
-                       implementation of the rules in docs/codec.md
+                       implementation of the rules in README.md ("The pickle codec")
   floats.txt    "<hex bits> <repr>" for random doubles, to check PickleFloatFormat.repr
 
 Python 2 pickles cannot be produced here (no Python 2); they are written by
