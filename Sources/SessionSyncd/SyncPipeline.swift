@@ -114,11 +114,7 @@ struct SyncPipeline: Sendable {
     /// its WAL flush (about one fsync less lag per batch). Safe because session_fields
     /// is derived data: if the server crashes before the flush, the row keeps its old
     /// data_hash, and the catch-up that follows the daemon's reconnect re-syncs it.
-    ///
-    /// `plan_cache_mode = force_custom_plan`: prepared statements save parsing, but are
-    /// planned for their actual arrays; a generic plan assumes 100 array elements and
-    /// picks a sequential scan of sessions (hashing every row) for a 1000-session page.
-    static let sessionSettings = "SET synchronous_commit TO off; SET plan_cache_mode TO force_custom_plan"
+    static let sessionSettings = "SET synchronous_commit TO off"
 
     /// Serialization failures, deadlocks and a lost prepared statement: the same statement may succeed when repeated.
     static func isTransient(_ error: PGError) -> Bool {
