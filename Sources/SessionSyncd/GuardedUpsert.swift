@@ -163,7 +163,10 @@ struct GuardedUpsert: Sendable {
         // more than executing it for a few sessions. Large ones (catch-up, resync) are planned
         // for their actual size: a cached generic plan, made for small arrays, was measured
         // three times slower on 1000-session pages.
-        let name = sessions.count <= Self.preparedBatchLimit ? try await PreparedStatements.shared.prepare(sql, on: connection) : nil
+        var name: String? = nil
+        if sessions.count <= Self.preparedBatchLimit {
+            name = try await PreparedStatements.shared.prepare(sql, on: connection)
+        }
         try await connection.execute("BEGIN; SELECT pg_advisory_xact_lock(\(lockKey))")
         do {
             let params = parameters(for: sessions, mappingHash: mappingHash)
