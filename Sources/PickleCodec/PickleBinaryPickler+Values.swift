@@ -88,12 +88,19 @@ extension PickleBinaryPickler {
             }
         case .dict(let d):
             guard d.keys.count == d.values.count else { throw PickleError(.unencodable, detail: "dict with unpaired keys") }
-            if let subclass = d.subclass {
+            if let subclass = d.subclass, PickleGlobal.knownDictSubclasses.contains(subclass.normalized) {
                 // `object.__reduce_ex__(2)`: cls.__new__(cls) via NEWOBJ, items from an iterator.
                 // OrderedDict reduces to OrderedDict() instead.
-                let build: UInt8 = subclass == PickleGlobal(module: "collections", name: "OrderedDict")
+                let build: UInt8 = subclass.normalized == PickleGlobal(module: "collections", name: "OrderedDict")
                     ? PickleOpcode.reduce : PickleOpcode.newObj
                 push([.global(subclass), .atom(PickleOpcode.emptyTuple), .op(build),
+                      .memoizeThen(key, then: iteratorDictBatches(d.keys, d.values))])
+            } else if let subclass = d.subclass {
+                // Any other dict subclass: copyreg._reconstructor(cls, dict, {}), then its items. This
+                // says "a dict of class cls" without knowing the class (NEWOBJ of an unknown class
+                // would read back as an opaque object); items come after the memo so it may contain itself.
+                push([.global(.copyregReconstructor), .global(subclass), .global(.builtinsDict), .emptyDict,
+                      .op(PickleOpcode.tuple3), .memoizeFresh, .op(PickleOpcode.reduce),
                       .memoizeThen(key, then: iteratorDictBatches(d.keys, d.values))])
             } else {
                 out.write(PickleOpcode.emptyDict)
@@ -143,7 +150,7 @@ extension PickleBinaryPickler {
             push([.global(.uuidUUID), .atom(PickleOpcode.emptyTuple), .op(PickleOpcode.newObj),
                   .memoizeThen(key, then: [.uuidState(u.bytes), .op(PickleOpcode.build)])])
         case .global(let g):
-            saveGlobal(g)
+            try saveGlobal(g)
         case .object(let o):
             try pushObject(o, key: key)
         }

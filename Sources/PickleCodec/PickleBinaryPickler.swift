@@ -44,6 +44,8 @@ struct PickleBinaryPickler {
         case freshBytes([UInt8])
         /// `save(list)` of a new list (protocol 2/3 set and frozenset arguments).
         case freshList([PickleRef])
+        /// `save({})` of a new empty dict.
+        case emptyDict
         /// `save(timedelta)` of a new timedelta (a timezone's offset).
         case timedelta(PickleTimedelta)
         /// `save(dict)` of `UUID.__getstate__()`.
@@ -215,6 +217,10 @@ struct PickleBinaryPickler {
             out.write(PickleOpcode.emptyList)
             memoPut()
             push(listBatches(items))
+        case .emptyDict:
+            out.opcodeBoundary()
+            out.write(PickleOpcode.emptyDict)
+            memoPut()
         case .timedelta(let td):
             out.opcodeBoundary()
             push(timedeltaSteps(td) + [.memoizeFresh])
@@ -225,17 +231,18 @@ struct PickleBinaryPickler {
             push([.internedString("int"), .unsignedBigEndian(be), .op(PickleOpcode.setItem)])
         case .global(let g):
             out.opcodeBoundary()
-            saveGlobal(g)
+            try saveGlobal(g)
         }
     }
 
-    mutating func saveGlobal(_ g: PickleGlobal) {
+    mutating func saveGlobal(_ g: PickleGlobal) throws(PickleError) {
         let key = Key.global(g)
         if fetched(key) { return }
         if proto >= 4 {
             push([.internedString(g.module), .freshString(g.name), .op(PickleOpcode.stackGlobal), .memoize(key)])
         } else {
             let written = proto < 3 ? PickleEncoder.python2Global(g) : g
+            try PickleEncoder.checkGlobalLine(written)
             out.write(PickleOpcode.global)
             out.write(written.module.utf8)
             out.write(0x0A)

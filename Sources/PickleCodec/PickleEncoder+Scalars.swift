@@ -149,6 +149,13 @@ extension PickleEncoder {
         return String(scalars)
     }
 
+    /// GLOBAL carries module and name as lines: neither may be empty or hold a newline.
+    static func checkGlobalLine(_ g: PickleGlobal) throws(PickleError) {
+        if g.module.isEmpty || g.name.isEmpty || g.module.utf8.contains(0x0A) || g.name.utf8.contains(0x0A) {
+            throw PickleError(.unencodable, detail: "class name not writable as a GLOBAL line")
+        }
+    }
+
     /// The module/name pair protocol 2 and Python 2 write (CPython's `fix_imports`).
     static func python2Global(_ g: PickleGlobal) -> PickleGlobal {
         switch (g.module, g.name) {

@@ -218,6 +218,7 @@ struct PickleTextPickler {
             let key = Key.global(g)
             if fetched(key) { return }
             let w = PickleEncoder.python2Global(g)
+            try PickleEncoder.checkGlobalLine(w)
             out.append(PickleOpcode.global)
             out.append(contentsOf: w.module.utf8)
             out.append(0x0A)
