@@ -77,6 +77,10 @@ BEGIN
 
     IF references_table IS NOT NULL THEN
         ref_q := session_syncd.quote_qualified(references_table);
+        IF to_regclass(ref_q) IS NULL THEN
+            RAISE EXCEPTION 'session_syncd.add_column: % references %(%), which does not exist', column_name, references_table, references_column
+                USING HINT = 'create the table, or remove the column''s references setting';
+        END IF;
         IF NOT EXISTS (
             SELECT 1 FROM pg_constraint c
             WHERE c.conrelid = target_rel AND c.contype = 'f'
