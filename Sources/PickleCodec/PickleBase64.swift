@@ -23,30 +23,73 @@ enum PickleBase64 {
     /// - Parameter maxOutput: decoded-size bound, checked before allocating.
     /// - Throws: `.invalidBase64` with the offending byte's offset, `.limitExceeded`.
     static func decode(_ text: [UInt8], maxOutput: Int) throws(PickleError) -> [UInt8] {
-        let t = decodeTable
-        var significant = 0
-        for c in text where t[Int(c)] < 64 { significant += 1 }
-        guard significant / 4 * 3 <= maxOutput else {
-            throw PickleError(.limitExceeded, offset: 0, detail: "input larger than maxInputBytes")
+        var failure: PickleError?
+        let out: [UInt8] = text.withUnsafeBufferPointer { src in
+            decodeTable.withUnsafeBufferPointer { t in
+                // The text's length bounds the output; count alphabet bytes only when that bound is over the limit.
+                var significant = src.count
+                if significant / 4 * 3 > maxOutput {
+                    significant = 0
+                    for c in src where t[Int(c)] < 64 { significant += 1 }
+                    guard significant / 4 * 3 <= maxOutput else {
+                        failure = PickleError(.limitExceeded, offset: 0, detail: "input larger than maxInputBytes")
+                        return []
+                    }
+                }
+                return [UInt8](unsafeUninitializedCapacity: significant / 4 * 3 + 3) { dst, initialized in
+                    switch decodeGroups(src, t, into: dst) {
+                    case .success(let n): initialized = n
+                    case .failure(let e): failure = e; initialized = 0
+                    }
+                }
+            }
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(significant / 4 * 3 + 3)
+        if let failure { throw failure }
+        return out
+    }
+
+    /// The decoding loop: whole 4-byte groups of alphabet bytes at a time, anything else byte by byte.
+    ///
+    /// `dst` holds at least (alphabet bytes in `src`) / 4 * 3 + 3 bytes.
+    private static func decodeGroups(
+        _ src: UnsafeBufferPointer<UInt8>, _ t: UnsafeBufferPointer<UInt8>, into dst: UnsafeMutableBufferPointer<UInt8>
+    ) -> Result<Int, PickleError> {
+        let n = src.count
+        var o = 0
+        var i = 0
         var acc: UInt32 = 0
         var count = 0
         var padding = 0
         var padStart = 0
-        for (offset, c) in text.enumerated() {
-            let v = t[Int(c)]
+        while i < n {
+            if count == 0 && padding == 0 {
+                while i + 4 <= n {
+                    let a = t[Int(src[i])], b = t[Int(src[i + 1])], c = t[Int(src[i + 2])], d = t[Int(src[i + 3])]
+                    // Alphabet values are below 64; the markers (whitespace, `=`, invalid) are not.
+                    guard (a | b | c | d) < 64 else { break }
+                    let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    dst[o] = UInt8(truncatingIfNeeded: v >> 16)
+                    dst[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                    dst[o + 2] = UInt8(truncatingIfNeeded: v)
+                    o += 3
+                    i += 4
+                }
+                if i >= n { break }
+            }
+            let offset = i
+            let v = t[Int(src[i])]
+            i += 1
             if v < 64 {
                 guard padding == 0 else {
-                    throw PickleError(.invalidBase64, offset: offset, detail: "data after padding")
+                    return .failure(PickleError(.invalidBase64, offset: offset, detail: "data after padding"))
                 }
                 acc = acc << 6 | UInt32(v)
                 count += 1
                 if count == 4 {
-                    out.append(UInt8(truncatingIfNeeded: acc >> 16))
-                    out.append(UInt8(truncatingIfNeeded: acc >> 8))
-                    out.append(UInt8(truncatingIfNeeded: acc))
+                    dst[o] = UInt8(truncatingIfNeeded: acc >> 16)
+                    dst[o + 1] = UInt8(truncatingIfNeeded: acc >> 8)
+                    dst[o + 2] = UInt8(truncatingIfNeeded: acc)
+                    o += 3
                     acc = 0
                     count = 0
                 }
@@ -56,24 +99,27 @@ enum PickleBase64 {
                 if padding == 0 { padStart = offset }
                 padding += 1
                 guard count >= 2, count + padding <= 4 else {
-                    throw PickleError(.invalidBase64, offset: offset, detail: "misplaced padding")
+                    return .failure(PickleError(.invalidBase64, offset: offset, detail: "misplaced padding"))
                 }
             } else {
-                throw PickleError(.invalidBase64, offset: offset, detail: "byte outside the base64 alphabet")
+                return .failure(PickleError(.invalidBase64, offset: offset, detail: "byte outside the base64 alphabet"))
             }
         }
         if padding > 0 && count + padding != 4 {
-            throw PickleError(.invalidBase64, offset: padStart, detail: "incomplete padding")
+            return .failure(PickleError(.invalidBase64, offset: padStart, detail: "incomplete padding"))
         }
         switch count {
         case 0: break
-        case 1: throw PickleError(.invalidBase64, offset: text.count, detail: "truncated base64 group")
-        case 2: out.append(UInt8(truncatingIfNeeded: acc >> 4))
+        case 1: return .failure(PickleError(.invalidBase64, offset: n, detail: "truncated base64 group"))
+        case 2:
+            dst[o] = UInt8(truncatingIfNeeded: acc >> 4)
+            o += 1
         default:
-            out.append(UInt8(truncatingIfNeeded: acc >> 10))
-            out.append(UInt8(truncatingIfNeeded: acc >> 2))
+            dst[o] = UInt8(truncatingIfNeeded: acc >> 10)
+            dst[o + 1] = UInt8(truncatingIfNeeded: acc >> 2)
+            o += 2
         }
-        return out
+        return .success(o)
     }
 
     /// Standard base64 with padding, one line (for JSON `$bytes`).

@@ -92,7 +92,7 @@ extension PickleUnpickler {
     mutating func readTextLine() throws(PickleError) -> String {
         let r = try readLine()
         try charge(r.count)
-        guard let s = String(validating: input[r], as: UTF8.self) else {
+        guard let s = input.withUnsafeBufferPointer({ String(validating: UnsafeBufferPointer(rebasing: $0[r]), as: UTF8.self) }) else {
             throw fail(.invalidText, "module or class name is not UTF-8")
         }
         return s

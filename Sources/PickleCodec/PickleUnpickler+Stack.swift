@@ -46,14 +46,38 @@ extension PickleUnpickler {
 
     mutating func memoPut(_ index: Int) throws(PickleError) {
         let value = try top()
-        if memo[index] == nil {
-            guard memo.count < limits.maxMemoEntries else { throw fail(.limitExceeded, "more memo entries than maxMemoEntries") }
+        if index < memoDense.count {
+            if memoDense[index] < 0 {
+                guard memoCount < limits.maxMemoEntries else { throw fail(.limitExceeded, "more memo entries than maxMemoEntries") }
+                memoCount += 1
+            }
+            memoDense[index] = value.index
+            return
         }
-        memo[index] = value
+        if memoSparse[index] == nil {
+            guard memoCount < limits.maxMemoEntries else { throw fail(.limitExceeded, "more memo entries than maxMemoEntries") }
+            // Grow the dense slots only near the entries already made, so the memory stays proportional
+            // to the entry count (a PUT of 0xFFFFFFFF goes to the dictionary); once an index went to the
+            // dictionary the dense range stays put, so every index lives in exactly one of the two.
+            if memoSparse.isEmpty && index < 2 * memoCount + 64 {
+                memoDense.append(contentsOf: repeatElement(-1, count: index + 1 - memoDense.count))
+                memoDense[index] = value.index
+                memoCount += 1
+                return
+            }
+            memoCount += 1
+        }
+        memoSparse[index] = value
     }
 
     mutating func memoGet(_ index: Int) throws(PickleError) {
-        guard let ref = memo[index] else { throw fail(.memoMissing, "memo index was never PUT") }
+        if index < memoDense.count {
+            let slot = memoDense[index]
+            guard slot >= 0 else { throw fail(.memoMissing, "memo index was never PUT") }
+            try pushRef(PickleRef(slot))
+            return
+        }
+        guard let ref = memoSparse[index] else { throw fail(.memoMissing, "memo index was never PUT") }
         try pushRef(ref)
     }
 
@@ -93,19 +117,37 @@ extension PickleUnpickler {
             for k in stride(from: 0, to: items.count, by: 2) { try requireHashable(items[k]) }
             try chargeSlots(items.count)
             nodes[i] = .none
-            var positions = dictKeyPositions.removeValue(forKey: i) ?? [:]
+            // Small dicts (web.py sessions) find a repeated key by scanning; larger ones keep a hash table.
+            let hashed = dict.keys.count + items.count / 2 > Self.linearKeyScanLimit
+            var positions: [PickleKeyIdentity: Int] = [:]
+            if hashed {
+                if let known = dictKeyPositions.removeValue(forKey: i) {
+                    positions = known
+                } else {
+                    positions.reserveCapacity(dict.keys.count + items.count / 2)
+                    for (at, key) in dict.keys.enumerated() {
+                        if let identity = PickleKeyIdentity(nodes[key.index]), positions[identity] == nil { positions[identity] = at }
+                    }
+                }
+            }
             defer {
                 nodes[i] = .dict(dict)
-                if !positions.isEmpty { dictKeyPositions[i] = positions }
+                // Kept even when empty, so a dict of unmergeable keys is not rescanned on every SETITEM.
+                if hashed { dictKeyPositions[i] = positions }
             }
             for k in stride(from: 0, to: items.count, by: 2) {
                 let key = items[k], value = items[k + 1]
                 if let identity = PickleKeyIdentity(nodes[key.index]) {
-                    if let at = positions[identity] {
-                        dict.values[at] = value  // Python keeps the first key's position and the last value
+                    if hashed {
+                        if let at = positions[identity] {
+                            dict.values[at] = value  // Python keeps the first key's position and the last value
+                            continue
+                        }
+                        positions[identity] = dict.keys.count
+                    } else if let at = firstKey(matching: identity, in: dict.keys) {
+                        dict.values[at] = value
                         continue
                     }
-                    positions[identity] = dict.keys.count
                 }
                 guard dict.keys.count < limits.maxContainerElements else {
                     throw fail(.limitExceeded, "container larger than maxContainerElements")
@@ -152,8 +194,25 @@ extension PickleUnpickler {
         }
     }
 
+    /// Dicts up to this many keys find repeated keys by a linear scan instead of hashing.
+    static let linearKeyScanLimit = 16
+
+    /// Position of the first key in `keys` whose identity is `identity`.
+    func firstKey(matching identity: PickleKeyIdentity, in keys: [PickleRef]) -> Int? {
+        for (at, key) in keys.enumerated() where identity.matches(nodes[key.index]) { return at }
+        return nil
+    }
+
     /// Lists, dicts, sets and bytearrays (also inside tuples) cannot be dict keys or set elements.
     func requireHashable(_ ref: PickleRef) throws(PickleError) {
+        switch nodes[ref.index] {
+        case .list, .dict, .set, .bytearray:
+            throw fail(.unhashableKey, "unhashable type used as a dict key or set element")
+        case .tuple:
+            break
+        default:
+            return  // scalars and inert objects: nothing to walk
+        }
         var pending = [ref]
         var seen = Set<Int>()
         while let r = pending.popLast() {

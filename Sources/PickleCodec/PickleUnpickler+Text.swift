@@ -226,7 +226,8 @@ extension PickleUnpickler {
     /// BINUNICODE payload: UTF-8; CPython's `surrogatepass` encodings of surrogates are accepted
     /// when they form pairs, and an unpaired one is `.invalidText` (Swift strings hold scalars only).
     func decodeUTF8(_ r: Range<Int>) throws(PickleError) -> String {
-        if let s = String(validating: input[r], as: UTF8.self) { return s }
+        let valid = input.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[r]), as: UTF8.self) }
+        if let valid { return valid }
         var code: [UInt32] = []
         var i = r.lowerBound
         let end = r.upperBound

@@ -20,10 +20,16 @@ struct PickleUnpickler {
     var stack: [PickleRef] = []
     /// Stack heights at each open MARK.
     var marks: [Int] = []
-    var memo: [Int: PickleRef] = [:]
+    /// Memo slots 0 ..< count, `-1` when empty: MEMOIZE and CPython's PUT indices are small and dense.
+    var memoDense: [Int] = []
+    /// Memo entries at indices the dense array does not cover (sparse or huge PUT indices).
+    var memoSparse: [Int: PickleRef] = [:]
+    /// Number of memo entries (MEMOIZE's next index, as `len(memo)` in CPython).
+    var memoCount = 0
     /// Payload budget used so far (see ``PickleLimits/maxDecodedBytes``).
     var decodedBytes = 0
-    /// Per dict node: position of each simple key, so a repeated key replaces its value as in Python.
+    /// Per dict node with more than ``linearKeyScanLimit`` keys: position of each simple key,
+    /// so a repeated key replaces its value as in Python (smaller dicts are scanned).
     var dictKeyPositions: [Int: [PickleKeyIdentity: Int]] = [:]
 
     init(input: [UInt8], limits: PickleLimits) {
@@ -179,7 +185,7 @@ struct PickleUnpickler {
         case O.put: try memoPut(try parseIndexLine())
         case O.binPut: try memoPut(Int(try readByte()))
         case O.longBinPut: try memoPut(try readLength4Unsigned())
-        case O.memoize: try memoPut(memo.count)
+        case O.memoize: try memoPut(memoCount)
         case O.get: try memoGet(try parseIndexLine())
         case O.binGet: try memoGet(Int(try readByte()))
         case O.longBinGet: try memoGet(try readLength4Unsigned())
