@@ -35,10 +35,20 @@ struct SessionRowDecoder: Sendable {
         let converter = ColumnConverter(limits: limits)
         var values = nulls
         var problems: [ColumnProblem] = []
+        // web.py stores a dict; anything else (a hostile REDUCE decodes to an inert call) has no keys
+        // to map: one `$data` problem says so, rather than a "missing key" per column.
+        let rootIsDict: Bool
+        if case .dict = document[document.root] { rootIsDict = true } else { rootIsDict = false }
+        if !rootIsDict {
+            problems.append(ColumnProblem(column: "$data", reason: "not a session: the pickle holds \(Self.kind(of: document[document.root])), not a dict",
+                                          excerpt: nil))
+        }
         for (i, column) in columns.enumerated() {
             let outcome: ColumnConverter.Outcome
             if column.isWholeSession {
                 outcome = converter.json(document.root, in: document)
+            } else if !rootIsDict {
+                continue
             } else {
                 outcome = converter.convert(document.lookup(path: column.mapping.path), in: document, for: column.mapping)
             }
@@ -49,5 +59,21 @@ struct SessionRowDecoder: Sendable {
             }
         }
         return DecodedSession(key: row.key, hash: row.hash, values: values, problems: problems)
+    }
+
+    /// What a decoded root is, in words that carry no session data (never a value or a class name).
+    static func kind(of node: PickleNode) -> String {
+        switch node {
+        case .none: return "None"
+        case .bool, .int, .bigInt, .float, .decimal: return "a number"
+        case .string, .py2String: return "a string"
+        case .bytes, .bytearray: return "bytes"
+        case .list, .tuple, .set, .frozenset: return "a sequence"
+        case .dict: return "a dict"
+        case .datetime, .date, .time, .timedelta, .timezone: return "a date or time"
+        case .uuid: return "a UUID"
+        case .global: return "a bare class reference"
+        case .object: return "an object of a class outside the allowlist (inert: nothing was called)"
+        }
     }
 }

@@ -149,6 +149,18 @@ import Testing
         #expect(null.problems.map(\.reason) == ["data is NULL"])
     }
 
+    /// A hostile pickle decodes to an inert call: one `$data` problem, not a "missing key" per column.
+    @Test func sessionRowDecoderReportsANonDictSessionOnce() {
+        let decoder = SessionRowDecoder(columns: MappedColumn.all(.defaults), limits: .default)
+        let hostile = decoder.decode(SessionRow(key: "k", data: Array("cos\nsystem\n(S'echo hi'\ntR.".utf8), hash: [1]))
+        #expect(hostile.values == [nil, nil, nil])
+        #expect(hostile.problems.map(\.column) == ["$data"])
+        #expect(hostile.problems.first?.reason.contains("not a dict") == true)
+        #expect(hostile.problems.first?.reason.contains("system") == false)
+        let list = decoder.decode(SessionRow(key: "k", data: [0x80, 0x04, 0x5d, 0x94, 0x2e], hash: [1]))  // protocol 4 []
+        #expect(list.problems.map(\.reason) == ["not a session: the pickle holds a sequence, not a dict"])
+    }
+
     @Test func sessionRowDecoderFollowsNestedPathsInPythonPickles() throws {
         var config = SyncConfiguration.defaults
         config.columns.append(ColumnMapping(name: "email", path: ["user", "email"], type: .text))
