@@ -5,6 +5,7 @@ extension PickleDecimal {
     /// For the strings pickles carry (`str(d)` itself) this is the identity.
     /// Returns nil for text `Decimal()` would reject.
     public init?(parsing text: String) {
+        if Self.isPlainCanonical(text) { self.init(text); return }
         var s = Array(text.utf8)
         let space: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D]
         while let f = s.first, space.contains(f) { s.removeFirst() }
@@ -91,5 +92,30 @@ extension PickleDecimal {
             return intPart
         }
         return intPart + fracPart
+    }
+
+    /// True when `str(Decimal(text)) == text` because `text` is plain notation as `__str__` prints it:
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, where after a `0` integer part at most 5 fraction digits follow
+    /// (so fewer than 6 leading fraction zeros, below which `__str__` switches to exponent notation).
+    static func isPlainCanonical(_ text: String) -> Bool {
+        var u = text.utf8.makeIterator()
+        guard var c = u.next() else { return false }
+        if c == 0x2D { guard let n = u.next() else { return false }; c = n }
+        guard isDigit(c) else { return false }
+        let zeroInteger = c == 0x30
+        var fraction = -1  // digits after the point; -1 before it
+        while let n = u.next() {
+            if n == 0x2E {
+                guard fraction < 0 else { return false }
+                fraction = 0
+            } else if isDigit(n) {
+                if fraction >= 0 { fraction += 1 } else if zeroInteger { return false }
+            } else {
+                return false
+            }
+        }
+        if fraction == 0 { return false }
+        if zeroInteger && fraction > 5 { return false }
+        return true
     }
 }

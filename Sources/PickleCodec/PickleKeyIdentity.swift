@@ -81,6 +81,7 @@ enum PickleKeyIdentity: Hashable {
 
     /// Code-point equality (Swift's `==` on `String` is canonical equivalence).
     static func sameText(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
         var a = a, b = b
         return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && x.elementsEqual(y) } }
     }

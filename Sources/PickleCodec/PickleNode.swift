@@ -3,6 +3,9 @@
 /// Containers hold ``PickleRef``s into the same ``PickleDocument``, never
 /// nested nodes, so a value shared through the memo appears once and a cycle
 /// is just a reference back to an ancestor.
+///
+/// The large, rarer payloads are `indirect` (boxed), so a node is 56 bytes, not 96:
+/// the arena is appended to for every value and walked again when it is freed.
 public enum PickleNode: Sendable, Equatable {
     /// `None`.
     case none
@@ -33,15 +36,15 @@ public enum PickleNode: Sendable, Equatable {
     /// `frozenset`.
     case frozenset([PickleRef])
     /// `datetime.datetime`.
-    case datetime(PickleDateTime)
+    indirect case datetime(PickleDateTime)
     /// `datetime.date`.
     case date(PickleDate)
     /// `datetime.time`.
-    case time(PickleTime)
+    indirect case time(PickleTime)
     /// `datetime.timedelta`.
     case timedelta(PickleTimedelta)
     /// `datetime.timezone` or another fixed-offset tzinfo (psycopg2's `FixedOffsetTimezone`).
-    case timezone(PickleTimezone)
+    indirect case timezone(PickleTimezone)
     /// `decimal.Decimal`, exactly.
     case decimal(PickleDecimal)
     /// `uuid.UUID`.
@@ -49,7 +52,7 @@ public enum PickleNode: Sendable, Equatable {
     /// A bare reference to a class or function that was never called.
     case global(PickleGlobal)
     /// An instance of a class outside the allowlist, kept inert.
-    case object(PickleObject)
+    indirect case object(PickleObject)
 }
 
 /// Arbitrary-precision integer as pickle's LONG1/LONG4 store it.

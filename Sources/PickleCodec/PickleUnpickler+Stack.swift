@@ -1,14 +1,14 @@
 extension PickleUnpickler {
     /// Appends a node to the arena and pushes it.
     @discardableResult
-    mutating func push(_ node: PickleNode) throws(PickleError) -> PickleRef {
+    mutating func push(_ node: consuming PickleNode) throws(PickleError) -> PickleRef {
         let ref = try addNode(node)
         try pushRef(ref)
         return ref
     }
 
     /// Appends a node to the arena without pushing it.
-    mutating func addNode(_ node: PickleNode) throws(PickleError) -> PickleRef {
+    mutating func addNode(_ node: consuming PickleNode) throws(PickleError) -> PickleRef {
         try charge(16)
         nodes.append(node)
         return PickleRef(nodes.count - 1)
@@ -36,6 +36,26 @@ extension PickleUnpickler {
         return t
     }
 
+    /// Pops everything above the innermost MARK, and the MARK, appending the items to `items`.
+    mutating func popMark(into items: inout [PickleRef]) throws(PickleError) {
+        guard let m = marks.popLast() else { throw fail(.markMissing, "no MARK on the stack") }
+        items.append(contentsOf: stack[m...])
+        stack.removeSubrange(m...)
+    }
+
+    /// Takes the reusable item buffer (empty); give it back with ``returnScratch(_:)``.
+    mutating func takeScratch() -> [PickleRef] {
+        var items: [PickleRef] = []
+        swap(&items, &scratch)
+        return items
+    }
+
+    /// Gives the item buffer back, emptied, so its storage serves the next SETITEMS/APPENDS.
+    mutating func returnScratch(_ items: consuming [PickleRef]) {
+        items.removeAll(keepingCapacity: true)
+        scratch = items
+    }
+
     /// Pops everything above the innermost MARK, and the MARK.
     mutating func popMark() throws(PickleError) -> [PickleRef] {
         guard let m = marks.popLast() else { throw fail(.markMissing, "no MARK on the stack") }
@@ -54,17 +74,18 @@ extension PickleUnpickler {
             memoDense[index] = value.index
             return
         }
+        // Grow the dense slots only near the entries already made, so the memory stays proportional
+        // to the entry count (a PUT of 0xFFFFFFFF goes to the dictionary); once an index went to the
+        // dictionary the dense range stays put, so every index lives in exactly one of the two.
+        if memoSparse.isEmpty && index < 2 * memoCount + 64 {
+            guard memoCount < limits.maxMemoEntries else { throw fail(.limitExceeded, "more memo entries than maxMemoEntries") }
+            while memoDense.count <= index { memoDense.append(-1) }
+            memoDense[index] = value.index
+            memoCount += 1
+            return
+        }
         if memoSparse[index] == nil {
             guard memoCount < limits.maxMemoEntries else { throw fail(.limitExceeded, "more memo entries than maxMemoEntries") }
-            // Grow the dense slots only near the entries already made, so the memory stays proportional
-            // to the entry count (a PUT of 0xFFFFFFFF goes to the dictionary); once an index went to the
-            // dictionary the dense range stays put, so every index lives in exactly one of the two.
-            if memoSparse.isEmpty && index < 2 * memoCount + 64 {
-                memoDense.append(contentsOf: repeatElement(-1, count: index + 1 - memoDense.count))
-                memoDense[index] = value.index
-                memoCount += 1
-                return
-            }
             memoCount += 1
         }
         memoSparse[index] = value

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension PickleUnpickler {
     // MARK: - Integers
 
@@ -226,7 +232,16 @@ extension PickleUnpickler {
     /// BINUNICODE payload: UTF-8; CPython's `surrogatepass` encodings of surrogates are accepted
     /// when they form pairs, and an unpaired one is `.invalidText` (Swift strings hold scalars only).
     func decodeUTF8(_ r: Range<Int>) throws(PickleError) -> String {
-        let valid = input.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[r]), as: UTF8.self) }
+        // `String(decoding:)` replaces ill-formed sequences with U+FFFD, so its bytes equal the input's exactly
+        // when the input is valid UTF-8 (`String(validating:)` is unspecialized generic code, several times slower).
+        let valid = input.withUnsafeBufferPointer { all -> String? in
+            let bytes = UnsafeBufferPointer(rebasing: all[r])
+            var s = String(decoding: bytes, as: UTF8.self)
+            let same = s.withUTF8 { out in
+                out.count == bytes.count && (out.count == 0 || memcmp(out.baseAddress!, bytes.baseAddress!, out.count) == 0)
+            }
+            return same ? s : nil
+        }
         if let valid { return valid }
         var code: [UInt32] = []
         var i = r.lowerBound

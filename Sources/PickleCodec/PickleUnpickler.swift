@@ -18,6 +18,8 @@ struct PickleUnpickler {
 
     var nodes: [PickleNode] = []
     var stack: [PickleRef] = []
+    /// Reused item buffer for opcodes that copy the items above a MARK into an existing container.
+    var scratch: [PickleRef] = []
     /// Stack heights at each open MARK.
     var marks: [Int] = []
     /// Memo slots 0 ..< count, `-1` when empty: MEMOIZE and CPython's PUT indices are small and dense.
@@ -90,11 +92,15 @@ struct PickleUnpickler {
         case O.long: try push(try parseLongLine())
         case O.long1:
             let n = Int(try readByte())
-            try push(try longFromBytes(try read(n)))
+            let r = try read(n)
+            let value = try longFromBytes(r)
+            try push(value)
         case O.long4:
             let n = try readLength4Signed()
             try checkBinaryLongSize(n)
-            try push(try longFromBytes(try read(n)))
+            let r = try read(n)
+            let value = try longFromBytes(r)
+            try push(value)
         case O.float: try push(.float(try parseFloatLine()))
         case O.binFloat:
             let r = try read(8)
@@ -111,13 +117,19 @@ struct PickleUnpickler {
         case O.unicode: try push(.string(try parseRawUnicodeEscapeLine()))
         case O.binUnicode:
             let n = try readLength4Unsigned()
-            try push(.string(try decodeUTF8(try readRangeCharged(n))))
+            let r = try readRangeCharged(n)
+            let text = try decodeUTF8(r)
+            try push(.string(text))
         case O.shortBinUnicode:
             let n = Int(try readByte())
-            try push(.string(try decodeUTF8(try readRangeCharged(n))))
+            let r = try readRangeCharged(n)
+            let text = try decodeUTF8(r)
+            try push(.string(text))
         case O.binUnicode8:
             let n = try readLength8()
-            try push(.string(try decodeUTF8(try readRangeCharged(n))))
+            let r = try readRangeCharged(n)
+            let text = try decodeUTF8(r)
+            try push(.string(text))
         case O.binBytes:
             let n = try readLength4Unsigned()
             try push(.bytes(try readPayload(n)))
@@ -148,9 +160,11 @@ struct PickleUnpickler {
             try push(.list(items))
         case O.emptyDict: try push(.dict(PickleDict()))
         case O.dict:
-            let items = try popMark()
+            var items = takeScratch()
+            try popMark(into: &items)
             let ref = try push(.dict(PickleDict()))
             try setItems(in: ref, items)
+            returnScratch(items)
         case O.emptySet: try push(.set([]))
         case O.frozenSet:
             let items = try popMark()
@@ -160,17 +174,26 @@ struct PickleUnpickler {
             let v = try pop()
             try appendItems(to: try top(), [v])
         case O.appends:
-            let items = try popMark()
-            try appendItems(to: try top(), items)
+            var items = takeScratch()
+            try popMark(into: &items)
+            let target = try top()
+            try appendItems(to: target, items)
+            returnScratch(items)
         case O.setItem:
             let v = try pop(), k = try pop()
             try setItems(in: try top(), [k, v])
         case O.setItems:
-            let items = try popMark()
-            try setItems(in: try top(), items)
+            var items = takeScratch()
+            try popMark(into: &items)
+            let target = try top()
+            try setItems(in: target, items)
+            returnScratch(items)
         case O.addItems:
-            let items = try popMark()
-            try addToSet(try top(), items, allowFrozen: false)
+            var items = takeScratch()
+            try popMark(into: &items)
+            let target = try top()
+            try addToSet(target, items, allowFrozen: false)
+            returnScratch(items)
         case O.pop:
             if let m = marks.last, m == stack.count {
                 marks.removeLast()
