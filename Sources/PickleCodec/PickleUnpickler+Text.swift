@@ -176,57 +176,132 @@ extension PickleUnpickler {
     mutating func parseRawUnicodeEscapeLine() throws(PickleError) -> String {
         let r = try readLine()
         try charge(r.count)
-        if !input[r].contains(0x5C) {
+        let plain: String? = input.withUnsafeBufferPointer { all in
+            let bytes = UnsafeBufferPointer(rebasing: all[r])
+            var any: UInt8 = 0
+            for c in bytes {
+                if c == 0x5C { return nil }
+                any |= c
+            }
             // No escapes: ASCII as is, other bytes are Latin-1 code points.
-            if input[r].allSatisfy({ $0 < 0x80 }) { return String(decoding: input[r], as: UTF8.self) }
-            var scalars = String.UnicodeScalarView()
-            scalars.append(contentsOf: input[r].map { Unicode.Scalar($0) })
-            return String(scalars)
+            if any < 0x80 { return String(decoding: bytes, as: UTF8.self) }
+            var utf8: [UInt8] = []
+            utf8.reserveCapacity(bytes.count * 2)
+            for c in bytes { Self.appendUTF8(UInt32(c), to: &utf8) }
+            return String(decoding: utf8, as: UTF8.self)
         }
-        var code: [UInt32] = []
-        code.reserveCapacity(r.count)
-        var i = r.lowerBound
-        let end = r.upperBound
-        while i < end {
-            let c = input[i]
-            i += 1
-            guard c == 0x5C, i < end, input[i] == 0x75 || input[i] == 0x55 else {
-                code.append(UInt32(c))
-                if c == 0x5C, i < end { code.append(UInt32(input[i])); i += 1 }  // "\\x" stays literal, both bytes
-                continue
+        if let plain { return plain }
+        // One pass, straight to UTF-8: a literal byte becomes at most 2 bytes, an escape of 6 or 10
+        // bytes at most 4, so 2 bytes per input byte always suffice.
+        var failure: PickleError?
+        let text = input.withUnsafeBufferPointer { all in
+            String(unsafeUninitializedCapacity: r.count * 2) { out in
+                var o = 0
+                func put(_ v: UInt32) {
+                    switch v {
+                    case 0 ..< 0x80:
+                        out[o] = UInt8(v); o += 1
+                    case 0x80 ..< 0x800:
+                        out[o] = UInt8(0xC0 | v >> 6); out[o + 1] = UInt8(0x80 | v & 0x3F); o += 2
+                    case 0x800 ..< 0x10000:
+                        out[o] = UInt8(0xE0 | v >> 12); out[o + 1] = UInt8(0x80 | v >> 6 & 0x3F)
+                        out[o + 2] = UInt8(0x80 | v & 0x3F); o += 3
+                    default:
+                        out[o] = UInt8(0xF0 | v >> 18); out[o + 1] = UInt8(0x80 | v >> 12 & 0x3F)
+                        out[o + 2] = UInt8(0x80 | v >> 6 & 0x3F); out[o + 3] = UInt8(0x80 | v & 0x3F); o += 4
+                    }
+                }
+                var high: UInt32 = 0  // a high surrogate waiting for its low half
+                var unpaired = false  // reported after the whole line parsed, as escape errors come first
+                var i = r.lowerBound
+                let end = r.upperBound
+                while i < end {
+                    let c = all[i]
+                    i += 1
+                    var v: UInt32
+                    if c == 0x5C, i < end, all[i] == 0x75 || all[i] == 0x55 {
+                        let digits = all[i] == 0x75 ? 4 : 8
+                        i += 1
+                        guard end - i >= digits else { failure = fail(.invalidText, "truncated \\u escape in UNICODE"); return 0 }
+                        v = 0
+                        for k in 0 ..< digits {
+                            guard let h = Self.hexValue(all[i + k]) else { failure = fail(.invalidText, "bad \\u escape in UNICODE"); return 0 }
+                            v = v << 4 | UInt32(h)
+                        }
+                        i += digits
+                        guard v <= 0x10FFFF else { failure = fail(.invalidText, "\\U escape out of range in UNICODE"); return 0 }
+                    } else {
+                        v = UInt32(c)
+                        if c == 0x5C, i < end {  // "\\x" stays literal, both bytes
+                            if high != 0 { unpaired = true; high = 0 }
+                            put(v)
+                            v = UInt32(all[i])
+                            i += 1
+                        }
+                    }
+                    if high != 0 {
+                        if v >= 0xDC00 && v <= 0xDFFF {
+                            put(0x10000 + ((high - 0xD800) << 10) + (v - 0xDC00))
+                            high = 0
+                            continue
+                        }
+                        unpaired = true
+                        high = 0
+                    }
+                    if v >= 0xD800 && v <= 0xDBFF {
+                        high = v
+                    } else if v >= 0xDC00 && v <= 0xDFFF {
+                        unpaired = true
+                    } else if !unpaired {
+                        put(v)
+                    }
+                }
+                if high != 0 { unpaired = true }
+                if unpaired { failure = fail(.invalidText, "unpaired surrogate in string"); return 0 }
+                return o
             }
-            let digits = input[i] == 0x75 ? 4 : 8
-            i += 1
-            guard end - i >= digits else { throw fail(.invalidText, "truncated \\u escape in UNICODE") }
-            var v: UInt32 = 0
-            for k in 0 ..< digits {
-                guard let h = Self.hexValue(input[i + k]) else { throw fail(.invalidText, "bad \\u escape in UNICODE") }
-                v = v << 4 | UInt32(h)
-            }
-            i += digits
-            guard v <= 0x10FFFF else { throw fail(.invalidText, "\\U escape out of range in UNICODE") }
-            code.append(v)
         }
-        return try stringFromCodePoints(code)
+        if let failure { throw failure }
+        return text
     }
 
     /// Builds a String, joining surrogate pairs; a lone surrogate is `.invalidText`.
     func stringFromCodePoints(_ code: [UInt32]) throws(PickleError) -> String {
-        var scalars = String.UnicodeScalarView()
+        // Encoded to UTF-8 here and turned into a String once: appending scalars one by one
+        // to a String costs several times more.
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(code.count + code.count / 2)
         var k = 0
         while k < code.count {
-            let v = code[k]
+            var v = code[k]
             k += 1
-            if v >= 0xD800 && v <= 0xDBFF, k < code.count, code[k] >= 0xDC00, code[k] <= 0xDFFF {
-                let joined = 0x10000 + ((v - 0xD800) << 10) + (code[k] - 0xDC00)
+            if v >= 0xD800 && v <= 0xDFFF {
+                guard v <= 0xDBFF, k < code.count, code[k] >= 0xDC00, code[k] <= 0xDFFF else {
+                    throw fail(.invalidText, "unpaired surrogate in string")
+                }
+                v = 0x10000 + ((v - 0xD800) << 10) + (code[k] - 0xDC00)
                 k += 1
-                scalars.append(Unicode.Scalar(joined)!)
-                continue
             }
-            guard let s = Unicode.Scalar(v) else { throw fail(.invalidText, "unpaired surrogate in string") }
-            scalars.append(s)
+            guard v <= 0x10FFFF else { throw fail(.invalidText, "unpaired surrogate in string") }
+            Self.appendUTF8(v, to: &utf8)
         }
-        return String(scalars)
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// Appends the UTF-8 encoding of scalar value `v` (not a surrogate, at most U+10FFFF).
+    static func appendUTF8(_ v: UInt32, to utf8: inout [UInt8]) {
+        switch v {
+        case 0 ..< 0x80:
+            utf8.append(UInt8(v))
+        case 0x80 ..< 0x800:
+            utf8.append(UInt8(0xC0 | v >> 6)); utf8.append(UInt8(0x80 | v & 0x3F))
+        case 0x800 ..< 0x10000:
+            utf8.append(UInt8(0xE0 | v >> 12)); utf8.append(UInt8(0x80 | v >> 6 & 0x3F))
+            utf8.append(UInt8(0x80 | v & 0x3F))
+        default:
+            utf8.append(UInt8(0xF0 | v >> 18)); utf8.append(UInt8(0x80 | v >> 12 & 0x3F))
+            utf8.append(UInt8(0x80 | v >> 6 & 0x3F)); utf8.append(UInt8(0x80 | v & 0x3F))
+        }
     }
 
     /// BINUNICODE payload: UTF-8; CPython's `surrogatepass` encodings of surrogates are accepted
