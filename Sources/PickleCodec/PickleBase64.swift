@@ -8,6 +8,15 @@ enum PickleBase64 {
         t[0x3D] = 0xFD
         return t
     }()
+    /// `groupTable[k * 256 + c]`: alphabet byte `c` at position `k` of a group, shifted into place
+    /// (`value << (18 - 6k)`); bit 31 set for any other byte, so one OR finds a non-alphabet byte.
+    static let groupTable: [UInt32] = {
+        var t = [UInt32](repeating: 0x8000_0000, count: 4 * 256)
+        for (i, c) in alphabet.enumerated() {
+            for k in 0 ..< 4 { t[k * 256 + Int(c)] = UInt32(i) << UInt32(18 - 6 * k) }
+        }
+        return t
+    }()
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// True when every non-whitespace byte is in the alphabet or `=`.
@@ -37,7 +46,8 @@ enum PickleBase64 {
                     }
                 }
                 return [UInt8](unsafeUninitializedCapacity: significant / 4 * 3 + 3) { dst, initialized in
-                    switch decodeGroups(src, t, into: dst) {
+                    let result = groupTable.withUnsafeBufferPointer { g in decodeGroups(src, t, g, into: dst) }
+                    switch result {
                     case .success(let n): initialized = n
                     case .failure(let e): failure = e; initialized = 0
                     }
@@ -52,7 +62,8 @@ enum PickleBase64 {
     ///
     /// `dst` holds at least (alphabet bytes in `src`) / 4 * 3 + 3 bytes.
     private static func decodeGroups(
-        _ src: UnsafeBufferPointer<UInt8>, _ t: UnsafeBufferPointer<UInt8>, into dst: UnsafeMutableBufferPointer<UInt8>
+        _ src: UnsafeBufferPointer<UInt8>, _ t: UnsafeBufferPointer<UInt8>, _ g: UnsafeBufferPointer<UInt32>,
+        into dst: UnsafeMutableBufferPointer<UInt8>
     ) -> Result<Int, PickleError> {
         let n = src.count
         var o = 0
@@ -64,10 +75,9 @@ enum PickleBase64 {
         while i < n {
             if count == 0 && padding == 0 {
                 while i + 4 <= n {
-                    let a = t[Int(src[i])], b = t[Int(src[i + 1])], c = t[Int(src[i + 2])], d = t[Int(src[i + 3])]
-                    // Alphabet values are below 64; the markers (whitespace, `=`, invalid) are not.
-                    guard (a | b | c | d) < 64 else { break }
-                    let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    let v = g[Int(src[i])] | g[256 + Int(src[i + 1])] | g[512 + Int(src[i + 2])] | g[768 + Int(src[i + 3])]
+                    // Whitespace, `=` and invalid bytes set bit 31: the byte-wise loop below handles them.
+                    guard v & 0x8000_0000 == 0 else { break }
                     dst[o] = UInt8(truncatingIfNeeded: v >> 16)
                     dst[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
                     dst[o + 2] = UInt8(truncatingIfNeeded: v)
