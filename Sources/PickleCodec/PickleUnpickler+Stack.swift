@@ -138,6 +138,13 @@ extension PickleUnpickler {
             for k in stride(from: 0, to: items.count, by: 2) { try requireHashable(items[k]) }
             try chargeSlots(items.count)
             nodes[i] = .none
+            // Room for every pair up front (geometric, so one SETITEM at a time stays linear).
+            let needed = dict.keys.count + items.count / 2
+            if dict.keys.capacity < needed {
+                let grown = max(needed, 2 * dict.keys.capacity)
+                dict.keys.reserveCapacity(grown)
+                dict.values.reserveCapacity(grown)
+            }
             // Small dicts (web.py sessions) find a repeated key by scanning; larger ones keep a hash table.
             let hashed = dict.keys.count + items.count / 2 > Self.linearKeyScanLimit
             var positions: [PickleKeyIdentity: Int] = [:]
