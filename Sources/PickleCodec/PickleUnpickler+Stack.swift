@@ -31,6 +31,8 @@ extension PickleUnpickler {
         return stack.removeLast()
     }
 
+    // Inlined: a non-mutating call from the mutating opcode handlers would copy the whole machine.
+    @inline(__always)
     func top() throws(PickleError) -> PickleRef {
         guard stack.count > (marks.last ?? 0), let t = stack.last else { throw fail(.stackUnderflow, "stack empty") }
         return t
@@ -172,7 +174,7 @@ extension PickleUnpickler {
                             continue
                         }
                         positions[identity] = dict.keys.count
-                    } else if let at = firstKey(matching: identity, in: dict.keys) {
+                    } else if let at = Self.firstKey(matching: identity, in: dict.keys, of: nodes) {
                         dict.values[at] = value
                         continue
                     }
@@ -226,21 +228,24 @@ extension PickleUnpickler {
     static let linearKeyScanLimit = 16
 
     /// Position of the first key in `keys` whose identity is `identity`.
-    func firstKey(matching identity: PickleKeyIdentity, in keys: [PickleRef]) -> Int? {
+    static func firstKey(matching identity: PickleKeyIdentity, in keys: [PickleRef], of nodes: [PickleNode]) -> Int? {
         for (at, key) in keys.enumerated() where identity.matches(nodes[key.index]) { return at }
         return nil
     }
 
     /// Lists, dicts, sets and bytearrays (also inside tuples) cannot be dict keys or set elements.
+    @inline(__always)
     func requireHashable(_ ref: PickleRef) throws(PickleError) {
         switch nodes[ref.index] {
-        case .list, .dict, .set, .bytearray:
-            throw fail(.unhashableKey, "unhashable type used as a dict key or set element")
-        case .tuple:
-            break
+        case .list, .dict, .set, .bytearray, .tuple:
+            try requireHashableContainer(ref)
         default:
             return  // scalars and inert objects: nothing to walk
         }
+    }
+
+    /// ``requireHashable(_:)`` for containers: walks tuples, refuses mutable containers.
+    func requireHashableContainer(_ ref: PickleRef) throws(PickleError) {
         var pending = [ref]
         var seen = Set<Int>()
         while let r = pending.popLast() {

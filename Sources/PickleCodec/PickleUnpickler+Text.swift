@@ -306,7 +306,7 @@ extension PickleUnpickler {
 
     /// BINUNICODE payload: UTF-8; CPython's `surrogatepass` encodings of surrogates are accepted
     /// when they form pairs, and an unpaired one is `.invalidText` (Swift strings hold scalars only).
-    func decodeUTF8(_ r: Range<Int>) throws(PickleError) -> String {
+    mutating func decodeUTF8(_ r: Range<Int>) throws(PickleError) -> String {  // mutating: no copy of self per string
         // `String(decoding:)` replaces ill-formed sequences with U+FFFD, so its bytes equal the input's exactly
         // when the input is valid UTF-8 (`String(validating:)` is unspecialized generic code, several times slower).
         let valid = input.withUnsafeBufferPointer { all -> String? in
