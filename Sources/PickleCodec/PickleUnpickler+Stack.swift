@@ -81,8 +81,12 @@ extension PickleUnpickler {
         // dictionary the dense range stays put, so every index lives in exactly one of the two.
         if memoSparse.isEmpty && index < 2 * memoCount + 64 {
             guard memoCount < limits.maxMemoEntries else { throw fail(.limitExceeded, "more memo entries than maxMemoEntries") }
-            while memoDense.count <= index { memoDense.append(-1) }
-            memoDense[index] = value.index
+            if index == memoDense.count {
+                memoDense.append(value.index)  // MEMOIZE, and CPython's PUT: the next index
+            } else {
+                while memoDense.count < index { memoDense.append(-1) }
+                memoDense.append(value.index)
+            }
             memoCount += 1
             return
         }

@@ -37,6 +37,10 @@ struct PickleUnpickler {
     init(input: [UInt8], limits: PickleLimits) {
         self.input = input
         self.limits = limits
+        // A web.py session has a few dozen values; sized by the input, so bounded by maxInputBytes.
+        let expected = min(input.count / 8, 1024)
+        nodes.reserveCapacity(expected)
+        memoDense.reserveCapacity(expected)
     }
 
     /// Runs the pickle to its STOP.
