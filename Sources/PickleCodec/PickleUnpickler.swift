@@ -176,7 +176,11 @@ struct PickleUnpickler {
             try addToSet(ref, items, allowFrozen: true)
         case O.append:
             let v = try pop()
-            try appendItems(to: try top(), [v])
+            let target = try top()
+            var items = takeScratch()
+            items.append(v)
+            try appendItems(to: target, items)
+            returnScratch(items)
         case O.appends:
             var items = takeScratch()
             try popMark(into: &items)
@@ -185,7 +189,12 @@ struct PickleUnpickler {
             returnScratch(items)
         case O.setItem:
             let v = try pop(), k = try pop()
-            try setItems(in: try top(), [k, v])
+            let target = try top()
+            var items = takeScratch()
+            items.append(k)
+            items.append(v)
+            try setItems(in: target, items)
+            returnScratch(items)
         case O.setItems:
             var items = takeScratch()
             try popMark(into: &items)
