@@ -25,6 +25,9 @@ extension PickleGlobal {
     ///
     /// The node keeps the name the pickle wrote; only comparisons use this.
     var normalized: PickleGlobal {
+        // Every renamed module starts with `_`, `c` or `e`; others (datetime, decimal, builtins, web.utils, ...)
+        // are returned as they are without string comparisons (this runs on every REDUCE).
+        guard let first = module.utf8.first, first == 0x5F || first == 0x63 || first == 0x65 else { return self }
         let n = python3Name
         switch n.module {
         case "cdecimal", "_decimal", "_pydecimal": return PickleGlobal(module: "decimal", name: n.name)
