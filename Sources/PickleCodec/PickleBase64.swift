@@ -74,15 +74,17 @@ enum PickleBase64 {
         var padStart = 0
         while i < n {
             if count == 0 && padding == 0 {
-                while i + 4 <= n {
-                    let v = g[Int(src[i])] | g[256 + Int(src[i + 1])] | g[512 + Int(src[i + 2])] | g[768 + Int(src[i + 3])]
+                // Wrapping arithmetic: i < n and o < dst.count, far from overflow.
+                let out = UnsafeMutableRawPointer(dst.baseAddress!)
+                while i &+ 4 <= n {
+                    let v = g[Int(src[i])] | g[256 &+ Int(src[i &+ 1])] | g[512 &+ Int(src[i &+ 2])] | g[768 &+ Int(src[i &+ 3])]
                     // Whitespace, `=` and invalid bytes set bit 31: the byte-wise loop below handles them.
                     guard v & 0x8000_0000 == 0 else { break }
-                    dst[o] = UInt8(truncatingIfNeeded: v >> 16)
-                    dst[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
-                    dst[o + 2] = UInt8(truncatingIfNeeded: v)
-                    o += 3
-                    i += 4
+                    // 4 bytes stored, 3 kept: group k writes o ... o + 3 with o = 3k, and `dst` holds
+                    // 3 * (groups) + 3 bytes, so the spare byte is in bounds and overwritten or ignored.
+                    out.storeBytes(of: (v << 8).bigEndian, toByteOffset: o, as: UInt32.self)
+                    o &+= 3
+                    i &+= 4
                 }
                 if i >= n { break }
             }
