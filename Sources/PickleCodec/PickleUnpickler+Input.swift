@@ -15,7 +15,14 @@ extension PickleUnpickler {
         return r
     }
 
+    @inline(__always)
     mutating func readByte() throws(PickleError) -> UInt8 {
+        // Fast path, the same checks as read(1): inside the input, and inside the frame if one is open.
+        if pos < input.count, frameEnd.map({ pos < $0 }) ?? true {
+            let b = input[pos]
+            pos += 1
+            return b
+        }
         let r = try read(1)
         return input[r.lowerBound]
     }
