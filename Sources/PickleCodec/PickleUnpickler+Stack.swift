@@ -173,11 +173,12 @@ extension PickleUnpickler {
                 let key = items[k], value = items[k + 1]
                 if let identity = PickleKeyIdentity(nodes[key.index]) {
                     if hashed {
-                        if let at = positions[identity] {
+                        // One hash per new key: insert, and restore the first position if the key was there.
+                        if let at = positions.updateValue(dict.keys.count, forKey: identity) {
+                            positions[identity] = at
                             dict.values[at] = value  // Python keeps the first key's position and the last value
                             continue
                         }
-                        positions[identity] = dict.keys.count
                     } else if let at = Self.firstKey(matching: identity, in: dict.keys, of: nodes) {
                         dict.values[at] = value
                         continue
