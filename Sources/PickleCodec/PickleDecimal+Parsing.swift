@@ -97,8 +97,11 @@ extension PickleDecimal {
     /// True when `str(Decimal(text)) == text` because `text` is plain notation as `__str__` prints it:
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, where after a `0` integer part at most 5 fraction digits follow
     /// (so fewer than 6 leading fraction zeros, below which `__str__` switches to exponent notation).
-    static func isPlainCanonical(_ text: String) -> Bool {
-        var u = text.utf8.makeIterator()
+    static func isPlainCanonical(_ text: String) -> Bool { isPlainCanonical(bytes: text.utf8) }
+
+    /// ``isPlainCanonical(_:)`` on UTF-8 bytes.
+    static func isPlainCanonical<S: Sequence<UInt8>>(bytes: S) -> Bool {
+        var u = bytes.makeIterator()
         guard var c = u.next() else { return false }
         if c == 0x2D { guard let n = u.next() else { return false }; c = n }
         guard isDigit(c) else { return false }

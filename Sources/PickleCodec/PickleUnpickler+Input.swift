@@ -1,69 +1,83 @@
 extension PickleUnpickler {
-    /// Reads `n` bytes, honouring the current FRAME; checks before anything is allocated.
-    mutating func read(_ n: Int) throws(PickleError) -> Range<Int> {
+    /// Reads `n` bytes and returns their offset, honouring the current FRAME; checks before anything is allocated.
+    @inline(__always)
+    mutating func take(_ n: Int) throws(PickleError) -> Int {
+        if n >= 0 && n <= limit &- pos {
+            let s = pos
+            pos &+= n
+            return s
+        }
+        return try takeSlow(n)
+    }
+
+    /// ``take(_:)`` at a frame's end or past the input: closes a finished frame, or names the error.
+    mutating func takeSlow(_ n: Int) throws(PickleError) -> Int {
         guard n >= 0 else { throw fail(.badValue, "negative length") }
         if let end = frameEnd {
             if pos < end {
-                guard n <= end - pos else { throw fail(.badFrame, "opcode crosses the end of its frame") }
-            } else {
-                frameEnd = nil
+                throw fail(.badFrame, "opcode crosses the end of its frame")
             }
+            frameEnd = nil
+            limit = input.count
         }
         guard n <= input.count - pos else { throw fail(.truncated, "input ended inside an opcode") }
-        let r = pos ..< pos + n
+        let s = pos
         pos += n
-        return r
+        return s
+    }
+
+    /// Reads `n` bytes as a range (see ``take(_:)``).
+    mutating func read(_ n: Int) throws(PickleError) -> Range<Int> {
+        let s = try take(n)
+        return s ..< s + n
     }
 
     @inline(__always)
     mutating func readByte() throws(PickleError) -> UInt8 {
-        // Fast path, the same checks as read(1): inside the input, and inside the frame if one is open.
-        if pos < input.count, frameEnd.map({ pos < $0 }) ?? true {
-            let b = input[pos]
-            pos += 1
+        if pos < limit {
+            let b = base[pos]
+            pos &+= 1
             return b
         }
-        let r = try read(1)
-        return input[r.lowerBound]
+        return base[try takeSlow(1)]
     }
 
-    /// Reads a payload of `n` bytes after charging it to the decoded-bytes budget.
-    mutating func readPayload(_ n: Int) throws(PickleError) -> [UInt8] {
-        let r = try readRangeCharged(n)
-        return Array(input[r])
+    /// Checks a payload of `n` bytes against the input, charges it to the decoded-bytes budget, and reads it.
+    @inline(__always)
+    mutating func takeCharged(_ n: Int) throws(PickleError) -> Int {
+        guard n >= 0 else { throw fail(.badValue, "negative length") }
+        guard n <= input.count - pos else { throw fail(.truncated, "length beyond the end of the input") }
+        try charge(n)
+        return try take(n)
     }
 
     /// Like ``read(_:)`` but charges the bytes to the decoded-bytes budget first.
     mutating func readRangeCharged(_ n: Int) throws(PickleError) -> Range<Int> {
-        guard n >= 0 else { throw fail(.badValue, "negative length") }
-        guard n <= input.count - pos else { throw fail(.truncated, "length beyond the end of the input") }
-        try charge(n)
-        return try read(n)
+        let s = try takeCharged(n)
+        return s ..< s + n
     }
 
     /// 4-byte little-endian signed length (BINSTRING, LONG4): negative is an error, as in CPython.
     mutating func readLength4Signed() throws(PickleError) -> Int {
-        let r = try read(4)
-        let u = UInt32(input[r.lowerBound]) | UInt32(input[r.lowerBound + 1]) << 8
-            | UInt32(input[r.lowerBound + 2]) << 16 | UInt32(input[r.lowerBound + 3]) << 24
+        let s = try take(4)
+        let u = UInt32(base[s]) | UInt32(base[s + 1]) << 8 | UInt32(base[s + 2]) << 16 | UInt32(base[s + 3]) << 24
         let v = Int32(bitPattern: u)
         guard v >= 0 else { throw fail(.badValue, "negative byte count") }
         return Int(v)
     }
 
     /// 4-byte little-endian unsigned length or memo index.
+    @inline(__always)
     mutating func readLength4Unsigned() throws(PickleError) -> Int {
-        let r = try read(4)
-        let u = UInt32(input[r.lowerBound]) | UInt32(input[r.lowerBound + 1]) << 8
-            | UInt32(input[r.lowerBound + 2]) << 16 | UInt32(input[r.lowerBound + 3]) << 24
-        return Int(u)
+        let s = try take(4)
+        return Int(UInt32(base[s]) | UInt32(base[s + 1]) << 8 | UInt32(base[s + 2]) << 16 | UInt32(base[s + 3]) << 24)
     }
 
     /// 8-byte little-endian unsigned length; above Int.max is an error, as in CPython.
     mutating func readLength8() throws(PickleError) -> Int {
-        let r = try read(8)
+        let s = try take(8)
         var u: UInt64 = 0
-        for i in r.reversed() { u = u << 8 | UInt64(input[i]) }
+        for i in (s ..< s + 8).reversed() { u = u << 8 | UInt64(base[i]) }
         guard u <= UInt64(Int.max) else { throw fail(.badValue, "length above the maximum size") }
         return Int(u)
     }
@@ -76,18 +90,20 @@ extension PickleUnpickler {
         }
         guard n <= input.count - pos else { throw fail(.badFrame, "frame length beyond the end of the input") }
         frameEnd = pos + n
+        limit = pos + n
     }
 
     /// The bytes up to the next newline (exclusive); the newline is consumed.
     mutating func readLine() throws(PickleError) -> Range<Int> {
-        var limit = input.count
-        if let end = frameEnd {
-            if pos < end { limit = end } else { frameEnd = nil }
+        if let end = frameEnd, pos >= end {
+            frameEnd = nil
+            limit = input.count
         }
+        let lineLimit = limit
         var i = pos
-        while i < limit && input[i] != 0x0A { i += 1 }
-        guard i < limit else {
-            if limit < input.count { throw fail(.badFrame, "text argument crosses the end of its frame") }
+        while i < lineLimit && base[i] != 0x0A { i += 1 }
+        guard i < lineLimit else {
+            if lineLimit < input.count { throw fail(.badFrame, "text argument crosses the end of its frame") }
             throw fail(.truncated, "input ended inside a text argument")
         }
         let r = pos ..< i
@@ -99,7 +115,7 @@ extension PickleUnpickler {
     mutating func readTextLine() throws(PickleError) -> String {
         let r = try readLine()
         try charge(r.count)
-        guard let s = input.withUnsafeBufferPointer({ String(validating: UnsafeBufferPointer(rebasing: $0[r]), as: UTF8.self) }) else {
+        guard let s = String(validating: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), as: UTF8.self) else {
             throw fail(.invalidText, "module or class name is not UTF-8")
         }
         return s
@@ -111,7 +127,7 @@ extension PickleUnpickler {
         guard !r.isEmpty, r.count <= 18 else { throw fail(.invalidText, "memo index is not a small decimal") }
         var v = 0
         for i in r {
-            let c = input[i]
+            let c = base[i]
             guard c >= 0x30 && c <= 0x39 else { throw fail(.invalidText, "memo index is not a small decimal") }
             v = v * 10 + Int(c - 0x30)
         }
@@ -119,6 +135,7 @@ extension PickleUnpickler {
     }
 
     /// Charges `n` bytes to the decoded-bytes budget.
+    @inline(__always)
     mutating func charge(_ n: Int) throws(PickleError) {
         let (sum, overflow) = decodedBytes.addingReportingOverflow(n)
         guard !overflow, sum <= limits.maxDecodedBytes else {

@@ -111,13 +111,25 @@ extension PickleUnpickler {
     // MARK: - Strings
 
     /// STRING: a Python 2 `repr` of a str — quoted, with backslash escapes.
-    mutating func parseQuotedStringLine() throws(PickleError) -> [UInt8] {
+    mutating func pushQuotedStringLine() throws(PickleError) {
         let r = try readLine()
         try charge(r.count)
         guard r.count >= 2, input[r.lowerBound] == input[r.upperBound - 1],
               input[r.lowerBound] == 0x27 || input[r.lowerBound] == 0x22 else {
             throw fail(.invalidText, "STRING argument must be quoted")
         }
+        let body = r.lowerBound + 1 ..< r.upperBound - 1
+        var escaped = false
+        for i in body where base[i] == 0x5C { escaped = true; break }
+        if !escaped {
+            try pushSlice(.py2String, at: body.lowerBound, count: body.count)
+            return
+        }
+        try push(.py2String(PickleBytes(try unescapeQuoted(r))))
+    }
+
+    /// The bytes of a quoted STRING line with backslash escapes.
+    func unescapeQuoted(_ r: Range<Int>) throws(PickleError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(r.count - 2)
         var i = r.lowerBound + 1
@@ -173,9 +185,24 @@ extension PickleUnpickler {
     ///
     /// A high+low surrogate escape pair (what narrow Python 2 builds could write) becomes one
     /// scalar; an unpaired surrogate cannot live in a Swift `String` and is an error.
-    mutating func parseRawUnicodeEscapeLine() throws(PickleError) -> String {
+    mutating func pushRawUnicodeEscapeLine() throws(PickleError) {
         let r = try readLine()
         try charge(r.count)
+        var any: UInt8 = 0
+        for i in r {
+            let c = base[i]
+            if c == 0x5C { any = 0xFF; break }
+            any |= c
+        }
+        if any < 0x80 {
+            try pushSlice(.string, at: r.lowerBound, count: r.count)  // ASCII without escapes: the line is the text
+            return
+        }
+        try push(.string(try rawUnicodeEscape(r)))
+    }
+
+    /// The text of a raw-unicode-escape line.
+    func rawUnicodeEscape(_ r: Range<Int>) throws(PickleError) -> String {
         let plain: String? = input.withUnsafeBufferPointer { all in
             let bytes = UnsafeBufferPointer(rebasing: all[r])
             var any: UInt8 = 0
@@ -304,20 +331,10 @@ extension PickleUnpickler {
         }
     }
 
-    /// BINUNICODE payload: UTF-8; CPython's `surrogatepass` encodings of surrogates are accepted
-    /// when they form pairs, and an unpaired one is `.invalidText` (Swift strings hold scalars only).
-    mutating func decodeUTF8(_ r: Range<Int>) throws(PickleError) -> String {  // mutating: no copy of self per string
-        // `String(decoding:)` replaces ill-formed sequences with U+FFFD, so its bytes equal the input's exactly
-        // when the input is valid UTF-8 (`String(validating:)` is unspecialized generic code, several times slower).
-        let valid = input.withUnsafeBufferPointer { all -> String? in
-            let bytes = UnsafeBufferPointer(rebasing: all[r])
-            var s = String(decoding: bytes, as: UTF8.self)
-            let same = s.withUTF8 { out in
-                out.count == bytes.count && (out.count == 0 || memcmp(out.baseAddress!, bytes.baseAddress!, out.count) == 0)
-            }
-            return same ? s : nil
-        }
-        if let valid { return valid }
+    /// BINUNICODE payload with encoded surrogates or invalid UTF-8: CPython's `surrogatepass` encodings
+    /// of surrogates are accepted when they form pairs, and an unpaired one is `.invalidText` (Swift
+    /// strings hold scalars only).
+    func decodeUTF8(_ r: Range<Int>) throws(PickleError) -> String {
         var code: [UInt32] = []
         var i = r.lowerBound
         let end = r.upperBound
@@ -344,5 +361,36 @@ extension PickleUnpickler {
             i += need + 1
         }
         return try stringFromCodePoints(code)
+    }
+
+    // MARK: - Text and bytes as ranges of the input
+
+    /// BINUNICODE*: valid UTF-8 stays where it is in the input; joined surrogate pairs go to the heap.
+    @inline(__always)
+    mutating func pushText(_ n: Int) throws(PickleError) {
+        let s = try takeCharged(n)
+        if PickleUTF8.isASCII(base + s, n) {
+            try pushSlice(.string, at: s, count: n)
+            return
+        }
+        switch PickleUTF8.validate(base + s, n) {
+        case .valid: try pushSlice(.string, at: s, count: n)
+        case .surrogates, .invalid: try push(.string(try decodeUTF8(s ..< s + n)))
+        }
+    }
+
+    /// BINBYTES*, BYTEARRAY8, BINSTRING, SHORT_BINSTRING: the payload, in place.
+    @inline(__always)
+    mutating func pushBytes(_ tag: PickleRawNode.Tag, _ n: Int) throws(PickleError) {
+        let s = try takeCharged(n)
+        try pushSlice(tag, at: s, count: n)
+    }
+
+    /// Pushes a text or bytes node for input bytes `at ..< at + count`.
+    @inline(__always)
+    mutating func pushSlice(_ tag: PickleRawNode.Tag, at: Int, count: Int) throws(PickleError) {
+        var r = PickleRawNode(tag: tag, payload: UInt64(at))
+        r.count = UInt32(truncatingIfNeeded: count)
+        try pushRaw(r)
     }
 }

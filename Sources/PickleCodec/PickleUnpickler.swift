@@ -1,14 +1,19 @@
 /// The unpickler's machine: one run over one pickle.
 ///
-/// Every value becomes a node in a flat arena; the stack and memo hold
-/// ``PickleRef``s, so containers memoized before they are filled (as CPython
-/// writes them) are seen filled by later GETs, and shared references or
-/// cycles are never copied. Nothing here recurses.
+/// Every value becomes a ``PickleRawNode`` in the document's flat arena; the stack and
+/// memo hold node indices, so containers memoized before they are filled (as CPython
+/// writes them) are seen filled by later GETs, and shared references or cycles are
+/// never copied. Text, bytes and container items are ranges of a few shared buffers,
+/// so a session costs a handful of allocations. Nothing here recurses.
 struct PickleUnpickler {
     let input: [UInt8]
     let limits: PickleLimits
+    /// The input's bytes, valid while ``run()`` runs (it holds `input` alive).
+    var base: UnsafePointer<UInt8>
     /// Next byte to read.
     var pos = 0
+    /// Where the bytes readable without further checks end: the current FRAME's end, else the input's.
+    var limit: Int
     /// End of the current FRAME, while inside one.
     var frameEnd: Int?
     /// Offset and byte of the opcode being executed (for errors).
@@ -16,38 +21,60 @@ struct PickleUnpickler {
     var opcode: UInt8 = 0
     var opcodeCount = 0
 
-    var nodes: [PickleNode] = []
-    var stack: [PickleRef] = []
-    /// Reused item buffer for opcodes that copy the items above a MARK into an existing container.
-    var scratch: [PickleRef] = []
+    /// The document being built (arena, byte and item buffers, extras).
+    var doc: PickleDocument
+    /// Node indices.
+    var stack: [Int] = []
+    /// Reused item buffer for opcodes that move the items above a MARK into a container.
+    var scratch: [Int] = []
     /// Stack heights at each open MARK.
     var marks: [Int] = []
     /// Memo slots 0 ..< count, `-1` when empty: MEMOIZE and CPython's PUT indices are small and dense.
     var memoDense: [Int] = []
     /// Memo entries at indices the dense array does not cover (sparse or huge PUT indices).
-    var memoSparse: [Int: PickleRef] = [:]
+    var memoSparse: [Int: Int] = [:]
     /// Number of memo entries (MEMOIZE's next index, as `len(memo)` in CPython).
     var memoCount = 0
     /// Payload budget used so far (see ``PickleLimits/maxDecodedBytes``).
     var decodedBytes = 0
-    /// Per dict node with more than ``linearKeyScanLimit`` keys: position of each simple key,
+    /// Per dict node with more than ``linearKeyScanLimit`` keys: a hash index of its keys,
     /// so a repeated key replaces its value as in Python (smaller dicts are scanned).
-    var dictKeyPositions: [Int: [PickleKeyIdentity: Int]] = [:]
+    var keyTables: [Int: PickleKeyTable] = [:]
 
     init(input: [UInt8], limits: PickleLimits) {
         self.input = input
         self.limits = limits
-        // A web.py session has a few dozen values; sized by the input, so bounded by maxInputBytes.
+        self.base = UnsafePointer(bitPattern: 1)!  // replaced in run(); never read before
+        self.limit = input.count
+        // Sized by the input (so bounded by maxInputBytes): a session has a few dozen values.
         let expected = min(input.count / 8, 1024)
-        nodes.reserveCapacity(expected)
+        var raw: [PickleRawNode] = []
+        raw.reserveCapacity(expected)
+        var items: [Int] = []
+        items.reserveCapacity(expected)
+        doc = PickleDocument(raw: raw, input: input, heap: [], items: items, extras: [], root: PickleRef(0))
         memoDense.reserveCapacity(expected)
+        stack.reserveCapacity(16)
     }
 
     /// Runs the pickle to its STOP.
     mutating func run() throws(PickleError) -> PickleDocument {
-        guard input.count <= limits.maxInputBytes else {
+        // Offsets are 32-bit in storage.
+        guard input.count <= limits.maxInputBytes, input.count <= Int(UInt32.max) else {
             throw PickleError(.limitExceeded, offset: 0, detail: "input larger than maxInputBytes")
         }
+        guard !input.isEmpty else { throw PickleError(.truncated, offset: 0, detail: "input ended before STOP") }
+        let bytes = input
+        let root = try bytes.withUnsafeBufferPointer { (buffer) throws(PickleError) -> Int in
+            base = buffer.baseAddress!
+            return try loop()
+        }
+        base = UnsafePointer(bitPattern: 1)!
+        doc.root = PickleRef(root)
+        return doc
+    }
+
+    private mutating func loop() throws(PickleError) -> Int {
         while true {
             opcodeStart = pos
             opcode = 0
@@ -58,10 +85,7 @@ struct PickleUnpickler {
             opcode = op
             opcodeCount += 1
             guard opcodeCount <= limits.maxOpcodes else { throw fail(.limitExceeded, "more opcodes than maxOpcodes") }
-            if op == PickleOpcode.stop {
-                let root = try pop()
-                return PickleDocument(nodes: nodes, root: root)
-            }
+            if op == PickleOpcode.stop { return try popIndex() }
             try execute(op)
         }
     }
@@ -75,24 +99,116 @@ struct PickleUnpickler {
     mutating func execute(_ op: UInt8) throws(PickleError) {
         typealias O = PickleOpcode
         switch op {
+        case O.binUnicode:
+            let n = try readLength4Unsigned()
+            try pushText(n)
+        case O.shortBinUnicode:
+            let n = Int(try readByte())
+            try pushText(n)
+        case O.binUnicode8:
+            let n = try readLength8()
+            try pushText(n)
+        case O.memoize: try memoPutFast(memoCount)
+        case O.binPut: try memoPutFast(Int(try readByte()))
+        case O.longBinPut: try memoPutFast(try readLength4Unsigned())
+        case O.binGet: try memoGet(Int(try readByte()))
+        case O.longBinGet: try memoGet(try readLength4Unsigned())
+        case O.mark:
+            guard marks.count < limits.maxMarkDepth else { throw fail(.limitExceeded, "more open MARKs than maxMarkDepth") }
+            marks.append(stack.count)
+        case O.binInt1: try pushScalar(.int, UInt64(try readByte()))
+        case O.binInt2:
+            let s = try take(2)
+            try pushScalar(.int, UInt64(base[s]) | UInt64(base[s + 1]) << 8)
+        case O.binInt:
+            let s = try take(4)
+            let u = UInt32(base[s]) | UInt32(base[s + 1]) << 8 | UInt32(base[s + 2]) << 16 | UInt32(base[s + 3]) << 24
+            try pushScalar(.int, UInt64(bitPattern: Int64(Int32(bitPattern: u))))
+        case O.binFloat:
+            let s = try take(8)
+            var bits: UInt64 = 0
+            for i in s ..< s + 8 { bits = bits << 8 | UInt64(base[i]) }
+            try pushScalar(.float, bits)
+        case O.none: try pushScalar(.none, 0)
+        case O.newTrue: try pushScalar(.bool, 1)
+        case O.newFalse: try pushScalar(.bool, 0)
+        case O.emptyDict: try pushContainer(.dict, count: 0)
+        case O.emptyList: try pushContainer(.list, count: 0)
+        case O.emptyTuple: try pushContainer(.tuple, count: 0)
+        case O.emptySet: try pushContainer(.set, count: 0)
+        case O.setItem:
+            let v = try popIndex(), k = try popIndex()
+            let target = try topIndex()
+            var kv = takeScratch()
+            kv.append(k)
+            kv.append(v)
+            try setItems(in: target, kv)
+            returnScratch(&kv)
+        case O.setItems:
+            var kv = takeScratch()
+            try popMark(into: &kv)
+            let target = try topIndex()
+            try setItems(in: target, kv)
+            returnScratch(&kv)
+        case O.append:
+            let v = try popIndex()
+            let target = try topIndex()
+            var items = takeScratch()
+            items.append(v)
+            try appendItems(to: target, items)
+            returnScratch(&items)
+        case O.appends:
+            var items = takeScratch()
+            try popMark(into: &items)
+            let target = try topIndex()
+            try appendItems(to: target, items)
+            returnScratch(&items)
+        case O.tuple1:
+            guard stack.count - 1 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
+            try pushTupleFromStack(1)
+        case O.tuple2:
+            guard stack.count - 2 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
+            try pushTupleFromStack(2)
+        case O.tuple3:
+            guard stack.count - 3 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
+            try pushTupleFromStack(3)
+        case O.tuple:
+            guard let m = marks.popLast() else { throw fail(.markMissing, "no MARK on the stack") }
+            try pushTupleFromStack(stack.count - m)
+        case O.frame:
+            try beginFrame()
         case O.proto:
             let v = try readByte()
             guard v <= O.highestProtocol else { throw fail(.unsupportedProtocol, "protocol above 5") }
-        case O.frame:
-            try beginFrame()
-        case O.none: try push(.none)
-        case O.newTrue: try push(.bool(true))
-        case O.newFalse: try push(.bool(false))
+        case O.shortBinBytes:
+            let n = Int(try readByte())
+            try pushBytes(.bytes, n)
+        case O.binBytes:
+            let n = try readLength4Unsigned()
+            try pushBytes(.bytes, n)
+        case O.binBytes8:
+            let n = try readLength8()
+            try pushBytes(.bytes, n)
+        case O.byteArray8:
+            let n = try readLength8()
+            try pushBytes(.bytearray, n)
+        case O.shortBinString:
+            let n = Int(try readByte())
+            try pushBytes(.py2String, n)
+        case O.binString:
+            let n = try readLength4Signed()
+            try pushBytes(.py2String, n)
+        default:
+            try executeRare(op)
+        }
+    }
+
+    /// The opcodes of text protocols, objects and odd shapes.
+    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    mutating func executeRare(_ op: UInt8) throws(PickleError) {
+        typealias O = PickleOpcode
+        switch op {
         case O.int: try push(try parseIntLine())
-        case O.binInt:
-            let r = try read(4)
-            let u = UInt32(input[r.lowerBound]) | UInt32(input[r.lowerBound + 1]) << 8
-                | UInt32(input[r.lowerBound + 2]) << 16 | UInt32(input[r.lowerBound + 3]) << 24
-            try push(.int(Int64(Int32(bitPattern: u))))
-        case O.binInt1: try push(.int(Int64(try readByte())))
-        case O.binInt2:
-            let r = try read(2)
-            try push(.int(Int64(UInt16(input[r.lowerBound]) | UInt16(input[r.lowerBound + 1]) << 8)))
         case O.long: try push(try parseLongLine())
         case O.long1:
             let n = Int(try readByte())
@@ -105,142 +221,59 @@ struct PickleUnpickler {
             let r = try read(n)
             let value = try longFromBytes(r)
             try push(value)
-        case O.float: try push(.float(try parseFloatLine()))
-        case O.binFloat:
-            let r = try read(8)
-            var bits: UInt64 = 0
-            for i in r { bits = bits << 8 | UInt64(input[i]) }
-            try push(.float(Double(bitPattern: bits)))
-        case O.string: try push(.py2String(PickleBytes(try parseQuotedStringLine())))
-        case O.binString:
-            let n = try readLength4Signed()
-            try push(.py2String(PickleBytes(try readPayload(n))))
-        case O.shortBinString:
-            let n = Int(try readByte())
-            try push(.py2String(PickleBytes(try readPayload(n))))
-        case O.unicode: try push(.string(try parseRawUnicodeEscapeLine()))
-        case O.binUnicode:
-            let n = try readLength4Unsigned()
-            let r = try readRangeCharged(n)
-            let text = try decodeUTF8(r)
-            try push(.string(text))
-        case O.shortBinUnicode:
-            let n = Int(try readByte())
-            let r = try readRangeCharged(n)
-            let text = try decodeUTF8(r)
-            try push(.string(text))
-        case O.binUnicode8:
-            let n = try readLength8()
-            let r = try readRangeCharged(n)
-            let text = try decodeUTF8(r)
-            try push(.string(text))
-        case O.binBytes:
-            let n = try readLength4Unsigned()
-            try push(.bytes(try readPayload(n)))
-        case O.shortBinBytes:
-            let n = Int(try readByte())
-            try push(.bytes(try readPayload(n)))
-        case O.binBytes8:
-            let n = try readLength8()
-            try push(.bytes(try readPayload(n)))
-        case O.byteArray8:
-            let n = try readLength8()
-            try push(.bytearray(try readPayload(n)))
-        case O.emptyTuple: try push(.tuple([]))
-        case O.tuple1:
-            let a = try pop()
-            try pushTuple([a])
-        case O.tuple2:
-            let b = try pop(), a = try pop()
-            try pushTuple([a, b])
-        case O.tuple3:
-            let c = try pop(), b = try pop(), a = try pop()
-            try pushTuple([a, b, c])
-        case O.tuple: try pushTuple(try popMark())
-        case O.emptyList: try push(.list([]))
+        case O.float: try pushScalar(.float, try parseFloatLine().bitPattern)
+        case O.string: try pushQuotedStringLine()
+        case O.unicode: try pushRawUnicodeEscapeLine()
         case O.list:
-            let items = try popMark()
-            try chargeSlots(items.count)
-            try push(.list(items))
-        case O.emptyDict: try push(.dict(PickleDict()))
+            guard let m = marks.popLast() else { throw fail(.markMissing, "no MARK on the stack") }
+            try chargeSlots(stack.count - m)
+            try pushContainerFromStack(.list, from: m)
         case O.dict:
             var items = takeScratch()
             try popMark(into: &items)
-            let ref = try push(.dict(PickleDict()))
+            let ref = try pushContainer(.dict, count: 0)
             try setItems(in: ref, items)
-            returnScratch(items)
-        case O.emptySet: try push(.set([]))
+            returnScratch(&items)
         case O.frozenSet:
-            let items = try popMark()
-            let ref = try push(.frozenset([]))
+            var items = takeScratch()
+            try popMark(into: &items)
+            let ref = try pushContainer(.frozenset, count: 0)
             try addToSet(ref, items, allowFrozen: true)
-        case O.append:
-            let v = try pop()
-            let target = try top()
-            var items = takeScratch()
-            items.append(v)
-            try appendItems(to: target, items)
-            returnScratch(items)
-        case O.appends:
-            var items = takeScratch()
-            try popMark(into: &items)
-            let target = try top()
-            try appendItems(to: target, items)
-            returnScratch(items)
-        case O.setItem:
-            let v = try pop(), k = try pop()
-            let target = try top()
-            var items = takeScratch()
-            items.append(k)
-            items.append(v)
-            try setItems(in: target, items)
-            returnScratch(items)
-        case O.setItems:
-            var items = takeScratch()
-            try popMark(into: &items)
-            let target = try top()
-            try setItems(in: target, items)
-            returnScratch(items)
+            returnScratch(&items)
         case O.addItems:
             var items = takeScratch()
             try popMark(into: &items)
-            let target = try top()
+            let target = try topIndex()
             try addToSet(target, items, allowFrozen: false)
-            returnScratch(items)
+            returnScratch(&items)
         case O.pop:
             if let m = marks.last, m == stack.count {
                 marks.removeLast()
             } else {
-                _ = try pop()
+                _ = try popIndex()
             }
         case O.popMark: _ = try popMark()
-        case O.dup: try pushRef(try top())
-        case O.mark:
-            guard marks.count < limits.maxMarkDepth else { throw fail(.limitExceeded, "more open MARKs than maxMarkDepth") }
-            marks.append(stack.count)
+        case O.dup: try pushIndex(try topIndex())
         case O.put: try memoPut(try parseIndexLine())
-        case O.binPut: try memoPut(Int(try readByte()))
-        case O.longBinPut: try memoPut(try readLength4Unsigned())
-        case O.memoize: try memoPut(memoCount)
         case O.get: try memoGet(try parseIndexLine())
-        case O.binGet: try memoGet(Int(try readByte()))
-        case O.longBinGet: try memoGet(try readLength4Unsigned())
         case O.global:
             let module = try readTextLine()
             let name = try readTextLine()
-            try push(.global(PickleGlobal(module: module, name: name)))
+            try pushGlobal(PickleGlobal(module: module, name: name))
         case O.stackGlobal:
             let nameRef = try pop(), moduleRef = try pop()
-            guard case .string(let name) = nodes[nameRef.index], case .string(let module) = nodes[moduleRef.index] else {
+            guard case .string(let name) = doc[nameRef], case .string(let module) = doc[moduleRef] else {
                 throw fail(.typeMismatch, "STACK_GLOBAL requires two str")
             }
-            try push(.global(PickleGlobal(module: module, name: name)))
+            try pushGlobal(PickleGlobal(module: module, name: name))
         case O.reduce:
-            let args = try pop(), callable = try pop()
-            try loadReduce(callable: callable, args: args)
+            let args = try popIndex(), callable = try popIndex()
+            if try reduceFast(callable: callable, args: args) { return }
+            try loadReduce(callable: PickleRef(callable), args: PickleRef(args))
         case O.newObj:
-            let args = try pop(), cls = try pop()
-            try loadNewObj(cls: cls, args: args, kwargs: nil)
+            let args = try popIndex(), cls = try popIndex()
+            if try newObjFast(cls: cls, args: args) { return }
+            try loadNewObj(cls: PickleRef(cls), args: PickleRef(args), kwargs: nil)
         case O.newObjEx:
             let kwargs = try pop(), args = try pop(), cls = try pop()
             try loadNewObj(cls: cls, args: args, kwargs: kwargs)
@@ -252,7 +285,7 @@ struct PickleUnpickler {
         case O.obj:
             let items = try popMark()
             guard let clsRef = items.first else { throw fail(.stackUnderflow, "OBJ needs a class") }
-            guard case .global(let cls) = nodes[clsRef.index] else { throw fail(.typeMismatch, "OBJ class is not a global") }
+            guard case .global(let cls) = doc[clsRef] else { throw fail(.typeMismatch, "OBJ class is not a global") }
             try loadInst(cls, args: Array(items.dropFirst()))
         case O.build:
             let state = try pop()

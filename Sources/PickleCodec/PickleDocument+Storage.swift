@@ -1,0 +1,129 @@
+/// Conversions between ``PickleNode`` and the compact storage.
+extension PickleDocument {
+    /// Calls `body` with the bytes of a text or bytes node (empty for any other node).
+    func withBytes<R>(of r: PickleRawNode, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        switch r.tag {
+        case .string, .py2String, .bytes, .bytearray, .bigInt, .decimal:
+            let offset = Int(truncatingIfNeeded: r.payload), n = Int(r.count)
+            let buffer = r.inHeap ? heap : input
+            return try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[offset ..< offset + n])) }
+        default:
+            return try body(UnsafeBufferPointer(start: nil, count: 0))
+        }
+    }
+
+    /// The UTF-8 of a str node, or the bytes of a Python 2 str, bytes or bytearray node, without copying.
+    ///
+    /// (A big int's two's-complement bytes too; other nodes give an empty buffer.)
+    /// - Parameters:
+    ///   - ref: the node.
+    ///   - body: gets the bytes (empty for other nodes).
+    /// - Returns: what `body` returns.
+    public func withUTF8<R>(of ref: PickleRef, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        guard ref.index >= 0, ref.index < raw.count else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try withBytes(of: raw[ref.index], body)
+    }
+
+    /// The item references of a container node.
+    func itemRefs(_ r: PickleRawNode, from: Int = 0, by step: Int = 1) -> [PickleRef] {
+        var out: [PickleRef] = []
+        out.reserveCapacity(Int(r.count) / step)
+        var i = r.start + from
+        let end = r.start + Int(r.count)
+        while i < end {
+            out.append(PickleRef(items[i]))
+            i += step
+        }
+        return out
+    }
+
+    /// Builds the ``PickleNode`` view of node `i`.
+    func node(at i: Int) -> PickleNode {
+        let r = raw[i]
+        switch r.tag {
+        case .none: return .none
+        case .bool: return .bool(r.payload != 0)
+        case .int: return .int(Int64(bitPattern: r.payload))
+        case .float: return .float(Double(bitPattern: r.payload))
+        case .string: return .string(withBytes(of: r) { String(decoding: $0, as: UTF8.self) })
+        case .py2String: return .py2String(PickleBytes(withBytes(of: r) { Array($0) }))
+        case .bytes: return .bytes(withBytes(of: r) { Array($0) })
+        case .bytearray: return .bytearray(withBytes(of: r) { Array($0) })
+        case .bigInt: return .bigInt(PickleBigInt(twosComplement: withBytes(of: r) { Array($0) }))
+        case .list: return .list(itemRefs(r))
+        case .tuple: return .tuple(itemRefs(r))
+        case .set: return .set(itemRefs(r))
+        case .frozenset: return .frozenset(itemRefs(r))
+        case .dict:
+            var subclass: PickleGlobal?
+            if r.ext > 0, case .global(let g) = extras[Int(r.ext) - 1] { subclass = g }
+            return .dict(PickleDict(keys: itemRefs(r, by: 2), values: itemRefs(r, from: 1, by: 2), subclass: subclass))
+        case .extra, .global: return extras[Int(truncatingIfNeeded: r.payload)]
+        case .datetime:
+            let p = r.payload
+            return .datetime(PickleDateTime(
+                date: PickleDate(year: Int(p >> 40 & 0xFFFF), month: Int(p >> 32 & 0xFF), day: Int(p >> 24 & 0xFF)),
+                time: PickleTime(hour: Int(p >> 16 & 0xFF), minute: Int(p >> 8 & 0xFF), second: Int(p & 0xFF),
+                                 microsecond: Int(r.count & 0x7FFF_FFFF), fold: Int(r.count >> 31),
+                                 tzinfo: r.ext > 0 ? PickleRef(Int(r.ext) - 1) : nil)))
+        case .date:
+            let p = r.payload
+            return .date(PickleDate(year: Int(p >> 16 & 0xFFFF), month: Int(p >> 8 & 0xFF), day: Int(p & 0xFF)))
+        case .timedelta:
+            return .timedelta(PickleTimedelta(days: Int(Int32(bitPattern: r.count)), seconds: Int(r.payload >> 32),
+                                              microseconds: Int(r.payload & 0xFFFF_FFFF)))
+        case .decimal: return .decimal(PickleDecimal(withBytes(of: r) { String(decoding: $0, as: UTF8.self) }))
+        }
+    }
+
+    /// The storage record for `node`, its bytes and items appended to the buffers.
+    mutating func store(_ node: PickleNode) -> PickleRawNode {
+        switch node {
+        case .none: return PickleRawNode(tag: .none)
+        case .bool(let b): return PickleRawNode(tag: .bool, payload: b ? 1 : 0)
+        case .int(let v): return PickleRawNode(tag: .int, payload: UInt64(bitPattern: v))
+        case .float(let d): return PickleRawNode(tag: .float, payload: d.bitPattern)
+        case .string(let s): return storeBytes(.string, s.utf8)
+        case .py2String(let b): return storeBytes(.py2String, b.bytes)
+        case .bytes(let b): return storeBytes(.bytes, b)
+        case .bytearray(let b): return storeBytes(.bytearray, b)
+        case .bigInt(let b): return storeBytes(.bigInt, b.twosComplement)
+        case .list(let x): return storeItems(.list, x)
+        case .tuple(let x): return storeItems(.tuple, x)
+        case .set(let x): return storeItems(.set, x)
+        case .frozenset(let x): return storeItems(.frozenset, x)
+        case .dict(let d) where d.keys.count == d.values.count:
+            var interleaved: [PickleRef] = []
+            interleaved.reserveCapacity(2 * min(d.keys.count, d.values.count))
+            for (k, v) in zip(d.keys, d.values) { interleaved.append(k); interleaved.append(v) }
+            var r = storeItems(.dict, interleaved)
+            if let subclass = d.subclass {
+                extras.append(.global(subclass))
+                r.ext = UInt32(extras.count)
+            }
+            return r
+        default:
+            // The rarer kinds, and a hand-built dict whose key and value counts differ (kept as it is,
+            // so the encoder can refuse it).
+            extras.append(node)
+            return PickleRawNode(tag: .extra, payload: UInt64(extras.count - 1))
+        }
+    }
+
+    private mutating func storeBytes<C: Collection>(_ tag: PickleRawNode.Tag, _ bytes: C) -> PickleRawNode where C.Element == UInt8 {
+        var r = PickleRawNode(tag: tag, payload: UInt64(heap.count))
+        r.inHeap = true
+        r.count = UInt32(bytes.count)
+        heap.append(contentsOf: bytes)
+        return r
+    }
+
+    private mutating func storeItems(_ tag: PickleRawNode.Tag, _ refs: [PickleRef]) -> PickleRawNode {
+        var r = PickleRawNode(tag: tag)
+        r.start = items.count
+        r.capacity = refs.count
+        r.count = UInt32(refs.count)
+        for ref in refs { items.append(ref.index) }
+        return r
+    }
+}

@@ -1,0 +1,49 @@
+/// A dict key's equality class, as Python's `==`/`hash` see it, read from storage without copying.
+///
+/// `True == 1 == 1.0`, and a Python 2 ASCII `str` equals the same `unicode`.
+/// Other keys (tuples, objects, NaN, ...) get no view: they are never merged.
+/// Text compares by code points (its UTF-8 bytes), as Python does, not by
+/// Swift's canonical equivalence: `"é"` and `"e\u{301}"` are two keys.
+/// The pointer is valid only while the buffers it points into are not mutated.
+struct PickleKeyView {
+    enum Kind: UInt8 { case none, int, float, text, py2Bytes, bytes, bigInt }
+
+    var kind: Kind
+    /// The int value (bools and integral floats included) or the float's bits.
+    var number: UInt64 = 0
+    /// Text and byte kinds: the bytes.
+    var bytes: UnsafePointer<UInt8>?
+    var count: Int = 0
+
+    @inline(__always)
+    func equals(_ other: PickleKeyView) -> Bool {
+        guard kind == other.kind, number == other.number, count == other.count else { return false }
+        guard count > 0, let a = bytes, let b = other.bytes else { return true }
+        if a == b { return true }
+        for i in 0 ..< count where a[i] != b[i] { return false }
+        return true
+    }
+
+    func hash(seed: Hasher) -> Int {
+        var h = seed
+        h.combine(kind.rawValue)
+        h.combine(number)
+        if let bytes, count > 0 { h.combine(bytes: UnsafeRawBufferPointer(start: bytes, count: count)) }
+        return h.finalize()
+    }
+
+    static func isASCII(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var any: UInt8 = 0
+        for i in 0 ..< n { any |= p[i] }
+        return any < 0x80
+    }
+}
+
+/// Open-addressing index of a large dict's keys (pair positions), for repeated-key merging.
+struct PickleKeyTable {
+    /// Pair position + 1; 0 is empty. Power-of-two size, at most half full.
+    var slots: [Int] = []
+    var used = 0
+    /// Hasher's per-process random seed: an attacker cannot precompute colliding keys.
+    var seed = Hasher()
+}

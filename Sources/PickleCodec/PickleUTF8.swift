@@ -1,0 +1,70 @@
+/// UTF-8 validation for BINUNICODE payloads, without building a string.
+///
+/// The rules are CPython's for `str` (shortest forms only, at most U+10FFFF), except
+/// that encoded surrogates (which CPython's `surrogatepass` accepts) are reported
+/// apart, so the caller can join pairs or refuse a lone one.
+enum PickleUTF8 {
+    enum Validity { case valid, surrogates, invalid }
+
+    /// True when the `n` bytes at `p` are all below 0x80 (eight at a time).
+    @inline(__always)
+    static func isASCII(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let raw = UnsafeRawPointer(p)
+        if n >= 8 {
+            var any: UInt64 = 0
+            var i = 0
+            while i + 8 <= n {
+                any |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                i += 8
+            }
+            any |= raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)  // the tail, overlapping
+            return any & 0x8080_8080_8080_8080 == 0
+        }
+        var any: UInt8 = 0
+        for i in 0 ..< n { any |= p[i] }
+        return any < 0x80
+    }
+
+    /// Checks `n` bytes at `p`.
+    static func validate(_ p: UnsafePointer<UInt8>, _ n: Int) -> Validity {
+        var i = 0
+        var surrogates = false
+        while i < n {
+            // ASCII runs eight bytes at a time: a session is mostly ASCII.
+            if n - i >= 8 {
+                let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
+            }
+            let b0 = p[i]
+            if b0 < 0x80 {
+                i += 1
+                continue
+            }
+            switch b0 {
+            case 0xC2 ... 0xDF:
+                guard n - i >= 2, p[i + 1] & 0xC0 == 0x80 else { return .invalid }
+                i += 2
+            case 0xE0 ... 0xEF:
+                guard n - i >= 3, p[i + 1] & 0xC0 == 0x80, p[i + 2] & 0xC0 == 0x80 else { return .invalid }
+                let b1 = p[i + 1]
+                if b0 == 0xE0 && b1 < 0xA0 { return .invalid }       // overlong
+                if b0 == 0xED && b1 >= 0xA0 { surrogates = true }     // U+D800 ... U+DFFF
+                i += 3
+            case 0xF0 ... 0xF4:
+                guard n - i >= 4, p[i + 1] & 0xC0 == 0x80, p[i + 2] & 0xC0 == 0x80, p[i + 3] & 0xC0 == 0x80 else {
+                    return .invalid
+                }
+                let b1 = p[i + 1]
+                if b0 == 0xF0 && b1 < 0x90 { return .invalid }       // overlong
+                if b0 == 0xF4 && b1 >= 0x90 { return .invalid }      // above U+10FFFF
+                i += 4
+            default:
+                return .invalid
+            }
+        }
+        return surrogates ? .surrogates : .valid
+    }
+}

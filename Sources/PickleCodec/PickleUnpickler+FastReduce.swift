@@ -1,0 +1,150 @@
+/// REDUCE and NEWOBJ of the allowlisted types sessions are full of (datetime, date,
+/// timedelta, Decimal, `_codecs.encode`, web.py's Storage), built straight from storage.
+///
+/// Each fast path takes only the argument shapes CPython writes and leaves everything
+/// else, untouched, to the general path (PickleUnpickler+Reduce.swift), which
+/// gives the same value or the same error for those shapes too.
+extension PickleUnpickler {
+    /// REDUCE: true when the value was built and pushed here.
+    mutating func reduceFast(callable: Int, args: Int) throws(PickleError) -> Bool {
+        let c = doc.raw[callable], a = doc.raw[args]
+        guard c.tag == .global, a.tag == .tuple, let known = PickleKnownGlobal(rawValue: c.count), known != .other else {
+            return false
+        }
+        let n = Int(a.count)
+        let first = n > 0 ? doc.raw[doc.items[a.start]] : PickleRawNode(tag: .none)
+        switch known {
+        case .datetime:
+            guard n == 1 || n == 2, first.tag == .bytes || first.tag == .py2String, first.count == 10 else { return false }
+            var tz = 0
+            if n == 2 {
+                let t = doc.items[a.start + 1]
+                switch doc.raw[t].tag {
+                case .none: break
+                case .extra:
+                    switch doc.extras[Int(truncatingIfNeeded: doc.raw[t].payload)] {
+                    case .timezone, .object: tz = t + 1
+                    default: return false
+                    }
+                default: return false
+                }
+            }
+            let b = stateBytes(first)
+            let year = Int(b.0) << 8 | Int(b.1), month = Int(b.2 & 0x7F), day = Int(b.3)
+            let hour = Int(b.4), minute = Int(b.5), second = Int(b.6), us = Int(b.7) << 16 | Int(b.8) << 8 | Int(b.9)
+            try checkDate(year, month, day)
+            try checkTime(hour, minute, second, us)
+            var r = PickleRawNode(tag: .datetime, payload: UInt64(year) << 40 | UInt64(month) << 32 | UInt64(day) << 24
+                                    | UInt64(hour) << 16 | UInt64(minute) << 8 | UInt64(second))
+            r.count = UInt32(us) | UInt32(b.2 >> 7) << 31
+            r.ext = UInt32(tz)
+            try pushRaw(r)
+        case .date:
+            guard n == 1, first.tag == .bytes || first.tag == .py2String, first.count == 4 else { return false }
+            let b = stateBytes(first)
+            let year = Int(b.0) << 8 | Int(b.1), month = Int(b.2), day = Int(b.3)
+            try checkDate(year, month, day)
+            try pushRaw(PickleRawNode(tag: .date, payload: UInt64(year) << 16 | UInt64(month) << 8 | UInt64(day)))
+        case .timedelta:
+            guard n <= 3 else { return false }
+            var parts = (0, 0, 0)
+            for j in 0 ..< n {
+                let p = doc.raw[doc.items[a.start + j]]
+                guard p.tag == .int || p.tag == .bool else { return false }
+                let v = Int(Int64(bitPattern: p.payload))
+                switch j {
+                case 0: parts.0 = v
+                case 1: parts.1 = v
+                default: parts.2 = v
+                }
+            }
+            let td = try normalizedTimedelta(days: parts.0, seconds: parts.1, microseconds: parts.2)
+            var r = PickleRawNode(tag: .timedelta, payload: UInt64(td.seconds) << 32 | UInt64(td.microseconds))
+            r.count = UInt32(bitPattern: Int32(td.days))
+            try pushRaw(r)
+        case .decimal:
+            guard n == 1, first.tag == .string || first.tag == .py2String, !first.inHeap else { return false }
+            let s = Int(truncatingIfNeeded: first.payload)
+            guard PickleDecimal.isPlainCanonical(bytes: UnsafeBufferPointer(start: base + s, count: Int(first.count))) else {
+                return false
+            }
+            var r = first
+            r.tag = .decimal
+            try pushRaw(r)
+        case .codecsEncode:
+            // `_codecs.encode(text, 'latin1')`: how Python 3 writes bytes (datetime states) at protocols 0-2.
+            guard n == 2, first.tag == .string, !first.inHeap else { return false }
+            let e = doc.raw[doc.items[a.start + 1]]
+            guard e.tag == .string, e.count == 6, !e.inHeap else { return false }
+            let es = Int(truncatingIfNeeded: e.payload)
+            guard base[es] == 0x6C, base[es + 1] == 0x61, base[es + 2] == 0x74, base[es + 3] == 0x69,
+                  base[es + 4] == 0x6E, base[es + 5] == 0x31 else { return false }  // "latin1"
+            return try pushLatin1(from: first)
+        case .dictSubclass, .other:
+            return false
+        }
+        return true
+    }
+
+    /// NEWOBJ: true when the value was built and pushed here (`Storage.__new__(Storage)`).
+    mutating func newObjFast(cls: Int, args: Int) throws(PickleError) -> Bool {
+        let c = doc.raw[cls], a = doc.raw[args]
+        guard c.tag == .global, c.count == PickleKnownGlobal.dictSubclass.rawValue, a.tag == .tuple, a.count == 0 else {
+            return false
+        }
+        var r = PickleRawNode(tag: .dict)
+        r.start = doc.items.count
+        r.ext = UInt32(truncatingIfNeeded: c.payload + 1)  // the global's own extra
+        try pushRaw(r)
+        return true
+    }
+
+    /// The 10 (or 4) leading state bytes of a bytes or Python 2 str node.
+    private func stateBytes(_ r: PickleRawNode) -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) {
+        let s = Int(truncatingIfNeeded: r.payload), n = Int(r.count)
+        func at(_ i: Int) -> UInt8 {
+            guard i < n else { return 0 }
+            return r.inHeap ? doc.heap[s + i] : base[s + i]
+        }
+        return (at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9))
+    }
+
+    private func checkDate(_ year: Int, _ month: Int, _ day: Int) throws(PickleError) {
+        guard year >= 1, year <= 9999, month >= 1, month <= 12, day >= 1, day <= Self.daysInMonth(year, month) else {
+            throw fail(.badValue, "date field out of range")
+        }
+    }
+
+    private func checkTime(_ h: Int, _ m: Int, _ s: Int, _ us: Int) throws(PickleError) {
+        guard h >= 0, h < 24, m >= 0, m < 60, s >= 0, s < 60, us >= 0, us < 1_000_000 else {
+            throw fail(.badValue, "time field out of range")
+        }
+    }
+
+    /// Pushes the Latin-1 bytes of a str node (false, nothing pushed, when a code point is above U+00FF).
+    private mutating func pushLatin1(from text: PickleRawNode) throws(PickleError) -> Bool {
+        let s = Int(truncatingIfNeeded: text.payload), n = Int(text.count)
+        let start = doc.heap.count
+        var i = s
+        while i < s + n {
+            let c = base[i]
+            if c < 0x80 {
+                doc.heap.append(c)
+                i += 1
+            } else if c == 0xC2 || c == 0xC3 {
+                doc.heap.append((c & 0x03) << 6 | base[i + 1] & 0x3F)  // validated UTF-8: a continuation follows
+                i += 2
+            } else {
+                doc.heap.removeSubrange(start...)
+                return false
+            }
+        }
+        let count = doc.heap.count - start
+        try charge(count)
+        var r = PickleRawNode(tag: .bytes, payload: UInt64(start))
+        r.inHeap = true
+        r.count = UInt32(count)
+        try pushRaw(r)
+        return true
+    }
+}
