@@ -1,27 +1,18 @@
 /// Conversions between ``PickleNode`` and the compact storage.
-extension PickleDocument {
+extension PickleStorage {
     /// Calls `body` with the bytes of a text or bytes node (empty for any other node).
     func withBytes<R>(of r: PickleRawNode, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         switch r.tag {
         case .string, .py2String, .bytes, .bytearray, .bigInt, .decimal:
             let offset = Int(truncatingIfNeeded: r.payload), n = Int(r.count)
-            let buffer = r.inHeap ? heap : input
-            return try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[offset ..< offset + n])) }
+            if r.inHeap {
+                precondition(offset >= 0 && n <= heap.count - offset, "bytes outside the heap")
+                return try body(UnsafeBufferPointer(start: heap.base + offset, count: n))
+            }
+            return try input.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[offset ..< offset + n])) }
         default:
             return try body(UnsafeBufferPointer(start: nil, count: 0))
         }
-    }
-
-    /// The UTF-8 of a str node, or the bytes of a Python 2 str, bytes or bytearray node, without copying.
-    ///
-    /// (A big int's two's-complement bytes too; other nodes give an empty buffer.)
-    /// - Parameters:
-    ///   - ref: the node.
-    ///   - body: gets the bytes (empty for other nodes).
-    /// - Returns: what `body` returns.
-    public func withUTF8<R>(of ref: PickleRef, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        guard ref.index >= 0, ref.index < raw.count else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
-        return try withBytes(of: raw[ref.index], body)
     }
 
     /// The item references of a container node.
@@ -77,7 +68,7 @@ extension PickleDocument {
     }
 
     /// The storage record for `node`, its bytes and items appended to the buffers.
-    mutating func store(_ node: PickleNode) -> PickleRawNode {
+    func store(_ node: PickleNode) -> PickleRawNode {
         switch node {
         case .none: return PickleRawNode(tag: .none)
         case .bool(let b): return PickleRawNode(tag: .bool, payload: b ? 1 : 0)
@@ -110,7 +101,7 @@ extension PickleDocument {
         }
     }
 
-    private mutating func storeBytes<C: Collection>(_ tag: PickleRawNode.Tag, _ bytes: C) -> PickleRawNode where C.Element == UInt8 {
+    private func storeBytes<C: Collection>(_ tag: PickleRawNode.Tag, _ bytes: C) -> PickleRawNode where C.Element == UInt8 {
         var r = PickleRawNode(tag: tag, payload: UInt64(heap.count))
         r.inHeap = true
         r.count = UInt32(bytes.count)
@@ -118,7 +109,7 @@ extension PickleDocument {
         return r
     }
 
-    private mutating func storeItems(_ tag: PickleRawNode.Tag, _ refs: [PickleRef]) -> PickleRawNode {
+    private func storeItems(_ tag: PickleRawNode.Tag, _ refs: [PickleRef]) -> PickleRawNode {
         var r = PickleRawNode(tag: tag)
         r.start = items.count
         r.capacity = refs.count

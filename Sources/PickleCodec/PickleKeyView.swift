@@ -32,6 +32,34 @@ struct PickleKeyView {
         return h.finalize()
     }
 
+    /// The double equal to a big int (little-endian two's complement), when one is exactly equal.
+    static func exactDouble(twosComplement p: UnsafePointer<UInt8>, count n: Int) -> Double? {
+        guard n > 0, n <= 129 else { return nil }  // 2**1024 and beyond overflow a double
+        let negative = p[n - 1] & 0x80 != 0
+        // Magnitude, little-endian.
+        var magnitude = [UInt8](repeating: 0, count: n)
+        var carry: UInt16 = 1
+        for i in 0 ..< n {
+            if negative {
+                let v = UInt16(~p[i]) + carry
+                magnitude[i] = UInt8(truncatingIfNeeded: v)
+                carry = v >> 8
+            } else {
+                magnitude[i] = p[i]
+            }
+        }
+        guard let top = magnitude.lastIndex(where: { $0 != 0 }), let bottom = magnitude.firstIndex(where: { $0 != 0 }) else { return 0 }
+        let high = top * 8 + (7 - magnitude[top].leadingZeroBitCount)
+        let low = bottom * 8 + magnitude[bottom].trailingZeroBitCount
+        guard high - low < 53, high < 1024 else { return nil }
+        var significand: UInt64 = 0
+        for bit in stride(from: high, through: low, by: -1) {
+            significand = significand << 1 | UInt64(magnitude[bit / 8] >> UInt8(bit % 8) & 1)
+        }
+        let value = Double(sign: negative ? .minus : .plus, exponent: low, significand: Double(significand))
+        return value
+    }
+
     static func isASCII(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         var any: UInt8 = 0
         for i in 0 ..< n { any |= p[i] }

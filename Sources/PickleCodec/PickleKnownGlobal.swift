@@ -4,6 +4,17 @@ enum PickleKnownGlobal: UInt32 {
     case other, datetime, date, timedelta, decimal, dictSubclass, codecsEncode
 
     init(_ g: PickleGlobal) {
+        // The names CPython 3 writes, without building the normalized name.
+        switch (g.module, g.name) {
+        case ("datetime", "datetime"): self = .datetime; return
+        case ("datetime", "date"): self = .date; return
+        case ("datetime", "timedelta"): self = .timedelta; return
+        case ("decimal", "Decimal"): self = .decimal; return
+        case ("_codecs", "encode"): self = .codecsEncode; return
+        case ("web.utils", "Storage"): self = .dictSubclass; return
+        case ("datetime", _), ("builtins", _), ("copyreg", _), ("uuid", _): self = .other; return
+        default: break
+        }
         let n = g.normalized
         switch n {
         case .datetimeDatetime: self = .datetime

@@ -30,13 +30,16 @@ enum PickleUTF8 {
         var i = 0
         var surrogates = false
         while i < n {
-            // ASCII runs eight bytes at a time: a session is mostly ASCII.
+            // ASCII runs eight bytes at a time (a session is mostly ASCII); a word with a non-ASCII
+            // byte skips its ASCII prefix at once (little-endian: the lowest set bit is the first byte).
             if n - i >= 8 {
-                let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-                if word & 0x8080_8080_8080_8080 == 0 {
+                let word = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                let high = word & 0x8080_8080_8080_8080
+                if high == 0 {
                     i += 8
                     continue
                 }
+                i += high.trailingZeroBitCount >> 3
             }
             let b0 = p[i]
             if b0 < 0x80 {

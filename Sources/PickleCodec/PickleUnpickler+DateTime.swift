@@ -3,7 +3,7 @@
 extension PickleUnpickler {
     /// Packed state bytes from bytes, a Python 2 str, or a str of code points below 256.
     private func stateBytes(_ ref: PickleRef) -> [UInt8]? {
-        switch doc[ref] {
+        switch st[ref] {
         case .bytes(let b): return b
         case .py2String(let b): return b.bytes
         case .string(let s):
@@ -18,7 +18,7 @@ extension PickleUnpickler {
     }
 
     private func intArgument(_ ref: PickleRef) -> Int? {
-        switch doc[ref] {
+        switch st[ref] {
         case .int(let v): return Int(exactly: v)
         case .bool(let b): return b ? 1 : 0
         default: return nil
@@ -27,7 +27,7 @@ extension PickleUnpickler {
 
     /// tzinfo argument: None, a fixed-offset zone, or an inert object (pytz and friends).
     private func tzinfoArgument(_ ref: PickleRef) throws(PickleError) -> PickleRef? {
-        switch doc[ref] {
+        switch st[ref] {
         case .none: return nil
         case .timezone, .object: return ref
         default: throw fail(.badValue, "tzinfo argument is not a tzinfo")
@@ -143,10 +143,10 @@ extension PickleUnpickler {
 
     /// `timezone(offset[, name])`: strictly within ±24 hours, as CPython checks.
     func makeTimezone(_ argv: [PickleRef]) throws(PickleError) -> PickleTimezone? {
-        guard argv.count == 1 || argv.count == 2, case .timedelta(let offset) = doc[argv[0]] else { return nil }
+        guard argv.count == 1 || argv.count == 2, case .timedelta(let offset) = st[argv[0]] else { return nil }
         var name: String?
         if argv.count == 2 {
-            switch doc[argv[1]] {
+            switch st[argv[1]] {
             case .string(let s): name = s
             case .py2String(let b): name = b.text
             default: return nil
@@ -162,7 +162,7 @@ extension PickleUnpickler {
         guard argv.count <= 2 else { return nil }
         var tz = PickleTimezone(offset: PickleTimedelta(days: 0, seconds: 0, microseconds: 0), origin: g)
         if argv.count >= 1 {
-            switch doc[argv[0]] {
+            switch st[argv[0]] {
             case .none: break
             case .int(let minutes): tz.offset = try timedelta(minutes: minutes)
             case .timedelta(let td): tz.offset = td
@@ -170,7 +170,7 @@ extension PickleUnpickler {
             }
         }
         if argv.count == 2 {
-            switch doc[argv[1]] {
+            switch st[argv[1]] {
             case .none: break
             case .string(let s): tz.name = s
             case .py2String(let b): tz.name = b.text

@@ -7,22 +7,22 @@
 extension PickleUnpickler {
     /// REDUCE: true when the value was built and pushed here.
     mutating func reduceFast(callable: Int, args: Int) throws(PickleError) -> Bool {
-        let c = doc.raw[callable], a = doc.raw[args]
+        let c = st.raw[callable], a = st.raw[args]
         guard c.tag == .global, a.tag == .tuple, let known = PickleKnownGlobal(rawValue: c.count), known != .other else {
             return false
         }
         let n = Int(a.count)
-        let first = n > 0 ? doc.raw[doc.items[a.start]] : PickleRawNode(tag: .none)
+        let first = n > 0 ? st.raw[st.items[a.start]] : PickleRawNode(tag: .none)
         switch known {
         case .datetime:
             guard n == 1 || n == 2, first.tag == .bytes || first.tag == .py2String, first.count == 10 else { return false }
             var tz = 0
             if n == 2 {
-                let t = doc.items[a.start + 1]
-                switch doc.raw[t].tag {
+                let t = st.items[a.start + 1]
+                switch st.raw[t].tag {
                 case .none: break
                 case .extra:
-                    switch doc.extras[Int(truncatingIfNeeded: doc.raw[t].payload)] {
+                    switch st.extras[Int(truncatingIfNeeded: st.raw[t].payload)] {
                     case .timezone, .object: tz = t + 1
                     default: return false
                     }
@@ -49,7 +49,7 @@ extension PickleUnpickler {
             guard n <= 3 else { return false }
             var parts = (0, 0, 0)
             for j in 0 ..< n {
-                let p = doc.raw[doc.items[a.start + j]]
+                let p = st.raw[st.items[a.start + j]]
                 guard p.tag == .int || p.tag == .bool else { return false }
                 let v = Int(Int64(bitPattern: p.payload))
                 switch j {
@@ -73,8 +73,8 @@ extension PickleUnpickler {
             try pushRaw(r)
         case .codecsEncode:
             // `_codecs.encode(text, 'latin1')`: how Python 3 writes bytes (datetime states) at protocols 0-2.
-            guard n == 2, first.tag == .string, !first.inHeap else { return false }
-            let e = doc.raw[doc.items[a.start + 1]]
+            guard n == 2, first.tag == .string else { return false }
+            let e = st.raw[st.items[a.start + 1]]
             guard e.tag == .string, e.count == 6, !e.inHeap else { return false }
             let es = Int(truncatingIfNeeded: e.payload)
             guard base[es] == 0x6C, base[es + 1] == 0x61, base[es + 2] == 0x74, base[es + 3] == 0x69,
@@ -88,25 +88,24 @@ extension PickleUnpickler {
 
     /// NEWOBJ: true when the value was built and pushed here (`Storage.__new__(Storage)`).
     mutating func newObjFast(cls: Int, args: Int) throws(PickleError) -> Bool {
-        let c = doc.raw[cls], a = doc.raw[args]
+        let c = st.raw[cls], a = st.raw[args]
         guard c.tag == .global, c.count == PickleKnownGlobal.dictSubclass.rawValue, a.tag == .tuple, a.count == 0 else {
             return false
         }
         var r = PickleRawNode(tag: .dict)
-        r.start = doc.items.count
+        r.start = st.items.count
         r.ext = UInt32(truncatingIfNeeded: c.payload + 1)  // the global's own extra
         try pushRaw(r)
         return true
     }
 
-    /// The 10 (or 4) leading state bytes of a bytes or Python 2 str node.
+    /// The 10 (or 4) leading state bytes of a bytes or Python 2 str node (zeros past its end).
     private func stateBytes(_ r: PickleRawNode) -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) {
-        let s = Int(truncatingIfNeeded: r.payload), n = Int(r.count)
-        func at(_ i: Int) -> UInt8 {
-            guard i < n else { return 0 }
-            return r.inHeap ? doc.heap[s + i] : base[s + i]
-        }
-        return (at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9))
+        let s = Int(truncatingIfNeeded: r.payload)
+        let p = r.inHeap ? UnsafePointer(st.heap.base) + s : base + s
+        var b: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &b) { $0.baseAddress!.copyMemory(from: p, byteCount: min(Int(r.count), 10)) }
+        return b
     }
 
     private func checkDate(_ year: Int, _ month: Int, _ day: Int) throws(PickleError) {
@@ -124,22 +123,26 @@ extension PickleUnpickler {
     /// Pushes the Latin-1 bytes of a str node (false, nothing pushed, when a code point is above U+00FF).
     private mutating func pushLatin1(from text: PickleRawNode) throws(PickleError) -> Bool {
         let s = Int(truncatingIfNeeded: text.payload), n = Int(text.count)
-        let start = doc.heap.count
-        var i = s
-        while i < s + n {
-            let c = base[i]
+        let start = st.heap.count
+        st.heap.reserve(n)  // the text may be in the heap itself: no reallocation while it is read
+        let src = text.inHeap ? UnsafePointer(st.heap.base) + s : base + s
+        let out = st.heap.base + start
+        var i = 0, o = 0
+        while i < n {
+            let c = src[i]
             if c < 0x80 {
-                doc.heap.append(c)
+                out[o] = c
                 i += 1
             } else if c == 0xC2 || c == 0xC3 {
-                doc.heap.append((c & 0x03) << 6 | base[i + 1] & 0x3F)  // validated UTF-8: a continuation follows
+                out[o] = (c & 0x03) << 6 | src[i + 1] & 0x3F  // validated UTF-8: a continuation follows
                 i += 2
             } else {
-                doc.heap.removeSubrange(start...)
                 return false
             }
+            o += 1
         }
-        let count = doc.heap.count - start
+        st.heap.count = start + o
+        let count = o
         try charge(count)
         var r = PickleRawNode(tag: .bytes, payload: UInt64(start))
         r.inHeap = true

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension PickleUnpickler {
     /// Reads `n` bytes and returns their offset, honouring the current FRAME; checks before anything is allocated.
     @inline(__always)
@@ -100,8 +106,12 @@ extension PickleUnpickler {
             limit = input.count
         }
         let lineLimit = limit
-        var i = pos
-        while i < lineLimit && base[i] != 0x0A { i += 1 }
+        let i: Int
+        if let nl = memchr(base + pos, 0x0A, lineLimit - pos) {
+            i = pos + UnsafeRawPointer(base + pos).distance(to: UnsafeRawPointer(nl))
+        } else {
+            i = lineLimit
+        }
         guard i < lineLimit else {
             if lineLimit < input.count { throw fail(.badFrame, "text argument crosses the end of its frame") }
             throw fail(.truncated, "input ended inside a text argument")
@@ -115,7 +125,9 @@ extension PickleUnpickler {
     mutating func readTextLine() throws(PickleError) -> String {
         let r = try readLine()
         try charge(r.count)
-        guard let s = String(validating: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), as: UTF8.self) else {
+        let bytes = UnsafeBufferPointer(start: base + r.lowerBound, count: r.count)
+        if PickleUTF8.isASCII(base + r.lowerBound, r.count) { return String(decoding: bytes, as: UTF8.self) }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
             throw fail(.invalidText, "module or class name is not UTF-8")
         }
         return s

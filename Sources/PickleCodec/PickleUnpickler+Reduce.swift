@@ -13,16 +13,16 @@ extension PickleUnpickler {
     }
 
     mutating func loadReduce(callable: PickleRef, args: PickleRef) throws(PickleError) {
-        guard case .global(let g) = doc[callable] else { throw fail(.typeMismatch, "REDUCE callable is not a global") }
-        guard case .tuple(let argv) = doc[args] else { throw fail(.typeMismatch, "REDUCE arguments are not a tuple") }
+        guard case .global(let g) = st[callable] else { throw fail(.typeMismatch, "REDUCE callable is not a global") }
+        guard case .tuple(let argv) = st[args] else { throw fail(.typeMismatch, "REDUCE arguments are not a tuple") }
         try pushConstruction(try construct(g, argsRef: args, argv: argv, kwargs: nil))
     }
 
     mutating func loadNewObj(cls: PickleRef, args: PickleRef, kwargs: PickleRef?) throws(PickleError) {
-        guard case .global(let g) = doc[cls] else { throw fail(.typeMismatch, "NEWOBJ class is not a global") }
-        guard case .tuple(let argv) = doc[args] else { throw fail(.typeMismatch, "NEWOBJ arguments are not a tuple") }
+        guard case .global(let g) = st[cls] else { throw fail(.typeMismatch, "NEWOBJ class is not a global") }
+        guard case .tuple(let argv) = st[args] else { throw fail(.typeMismatch, "NEWOBJ arguments are not a tuple") }
         if let kwargs {
-            guard case .dict = doc[kwargs] else { throw fail(.typeMismatch, "NEWOBJ_EX keyword arguments are not a dict") }
+            guard case .dict = st[kwargs] else { throw fail(.typeMismatch, "NEWOBJ_EX keyword arguments are not a dict") }
         }
         try pushConstruction(try construct(g, argsRef: args, argv: argv, kwargs: kwargs))
     }
@@ -41,7 +41,7 @@ extension PickleUnpickler {
     /// The value of `g(*argv, **kwargs)` for allowlisted globals, else an inert object.
     mutating func construct(_ g: PickleGlobal, argsRef: PickleRef, argv: [PickleRef], kwargs: PickleRef?) throws(PickleError) -> Construction {
         var hasKeywords = false
-        if let kwargs, case .dict(let d) = doc[kwargs], !d.keys.isEmpty { hasKeywords = true }
+        if let kwargs, case .dict(let d) = st[kwargs], !d.keys.isEmpty { hasKeywords = true }
         if !hasKeywords, let known = try constructKnown(g, argv: argv) { return known }
         return Construction(node: .object(PickleObject(type: g, args: argsRef, kwargs: kwargs)))
     }
@@ -53,7 +53,7 @@ extension PickleUnpickler {
         case .builtinsSet, .builtinsFrozenset:
             var items: [PickleRef] = []
             if argv.count == 1 {
-                switch doc[argv[0]] {
+                switch st[argv[0]] {
                 case .list(let x), .tuple(let x), .set(let x), .frozenset(let x): items = x
                 default: return nil
                 }
@@ -65,7 +65,7 @@ extension PickleUnpickler {
             guard let bytes = try bytesFromArguments(argv) else { return nil }
             return Construction(node: n == .builtinsBytes ? .bytes(bytes) : .bytearray(bytes))
         case .codecsEncode:
-            guard argv.count >= 1, argv.count <= 2, case .string(let s) = doc[argv[0]] else { return nil }
+            guard argv.count >= 1, argv.count <= 2, case .string(let s) = st[argv[0]] else { return nil }
             let encoding = argv.count == 2 ? keyText(argv[1]) : "utf-8"
             guard let encoding, let bytes = try encode(s, encoding: encoding) else { return nil }
             try charge(bytes.count)
@@ -73,14 +73,14 @@ extension PickleUnpickler {
         case .copyregReconstructor:
             return try reconstructor(argv)
         case .copyregNewobj:
-            guard let first = argv.first, case .global(let cls) = doc[first], !Self.isCopyreg(cls) else { return nil }
+            guard let first = argv.first, case .global(let cls) = st[first], !Self.isCopyreg(cls) else { return nil }
             let rest = Array(argv.dropFirst())
             try chargeSlots(rest.count)
             let tuple = try addNode(.tuple(rest))
             return try construct(cls, argsRef: tuple, argv: rest, kwargs: nil)
         case .copyregNewobjEx:
-            guard argv.count == 3, case .global(let cls) = doc[argv[0]], !Self.isCopyreg(cls),
-                  case .tuple(let rest) = doc[argv[1]], case .dict = doc[argv[2]] else { return nil }
+            guard argv.count == 3, case .global(let cls) = st[argv[0]], !Self.isCopyreg(cls),
+                  case .tuple(let rest) = st[argv[1]], case .dict = st[argv[2]] else { return nil }
             return try construct(cls, argsRef: argv[1], argv: rest, kwargs: argv[2])
         case .datetimeDatetime:
             return try makeDateTime(argv).map { Construction(node: .datetime($0)) }
@@ -95,7 +95,7 @@ extension PickleUnpickler {
         case .decimalDecimal:
             guard argv.count == 1 || argv.count == 2 else { return nil }
             let text: String
-            switch doc[argv[0]] {
+            switch st[argv[0]] {
             case .string(let s): text = s
             case .py2String(let b): text = b.text
             case .int(let v): text = String(v)
@@ -121,8 +121,8 @@ extension PickleUnpickler {
 
     /// `copyreg._reconstructor(cls, base, state)`: `object` base → a fresh `cls`; `dict` base → a dict subclass.
     private mutating func reconstructor(_ argv: [PickleRef]) throws(PickleError) -> Construction? {
-        guard argv.count == 3, case .global(let cls) = doc[argv[0]], !Self.isCopyreg(cls),
-              case .global(let base) = doc[argv[1]] else { return nil }
+        guard argv.count == 3, case .global(let cls) = st[argv[0]], !Self.isCopyreg(cls),
+              case .global(let base) = st[argv[1]] else { return nil }
         let state = argv[2]
         switch base.normalized {
         case .builtinsObject:
@@ -131,13 +131,13 @@ extension PickleUnpickler {
             }
             return Construction(node: .object(PickleObject(type: cls)))
         case .builtinsDict:
-            switch doc[state] {
+            switch st[state] {
             case .none: return Construction(node: .dict(PickleDict(subclass: cls)))
             case .dict(let d): return Construction(node: .dict(PickleDict(subclass: cls)), dictItems: interleave(d))
             default: return nil
             }
         default:
-            if case .none = doc[state] { return Construction(node: .object(PickleObject(type: cls))) }
+            if case .none = st[state] { return Construction(node: .object(PickleObject(type: cls))) }
             try chargeSlots(1)
             let tuple = try addNode(.tuple([state]))
             return Construction(node: .object(PickleObject(type: cls, args: tuple)))
@@ -148,13 +148,13 @@ extension PickleUnpickler {
     private mutating func dictSubclass(_ g: PickleGlobal, _ argv: [PickleRef]) throws(PickleError) -> Construction? {
         if argv.isEmpty { return Construction(node: .dict(PickleDict(subclass: g))) }
         guard argv.count == 1 else { return nil }
-        switch doc[argv[0]] {
+        switch st[argv[0]] {
         case .dict(let d):
             return Construction(node: .dict(PickleDict(subclass: g)), dictItems: interleave(d))
         case .list(let pairs), .tuple(let pairs):
             var items: [PickleRef] = []
             for p in pairs {
-                switch doc[p] {
+                switch st[p] {
                 case .list(let kv) where kv.count == 2, .tuple(let kv) where kv.count == 2: items += kv
                 default: return nil
                 }
@@ -176,7 +176,7 @@ extension PickleUnpickler {
     private mutating func bytesFromArguments(_ argv: [PickleRef]) throws(PickleError) -> [UInt8]? {
         if argv.isEmpty { return [] }
         var result: [UInt8]?
-        switch doc[argv[0]] {
+        switch st[argv[0]] {
         case .bytes(let b), .bytearray(let b):
             guard argv.count == 1 else { return nil }
             result = b
@@ -190,7 +190,7 @@ extension PickleUnpickler {
             guard argv.count == 1 else { return nil }
             var out: [UInt8] = []
             for item in items {
-                guard case .int(let v) = doc[item], v >= 0, v <= 255 else { return nil }
+                guard case .int(let v) = st[item], v >= 0, v <= 255 else { return nil }
                 out.append(UInt8(v))
             }
             result = out
@@ -221,7 +221,7 @@ extension PickleUnpickler {
 
     /// The text of a str or Python 2 str node.
     func keyText(_ ref: PickleRef) -> String? {
-        switch doc[ref] {
+        switch st[ref] {
         case .string(let s): return s
         case .py2String(let b): return b.text
         default: return nil
@@ -234,29 +234,29 @@ extension PickleUnpickler {
     mutating func loadBuild(target: PickleRef, state: PickleRef) throws(PickleError) {
         let t = target.index
         // CPython's BUILD does nothing with a None state, whatever the target.
-        if case .none = doc[state] { return }
-        switch doc[PickleRef(t)] {
+        if case .none = st[state] { return }
+        switch st[PickleRef(t)] {
         case .object(var object):
             if object.type.normalized == .uuidUUID, let uuid = uuidFromState(state) {
-                doc[PickleRef(t)] = .uuid(uuid)
+                st[PickleRef(t)] = .uuid(uuid)
                 return
             }
-            if case .none = doc[state] { return }
+            if case .none = st[state] { return }
             object.state = state
-            doc[PickleRef(t)] = .object(object)
+            st[PickleRef(t)] = .object(object)
         case .timezone(var tz) where tz.origin.normalized == .psycopgFixedOffset:
-            if case .none = doc[state] { return }
-            guard case .dict(let d) = doc[state] else { throw fail(.typeMismatch, "time zone state is not a dict") }
+            if case .none = st[state] { return }
+            guard case .dict(let d) = st[state] else { throw fail(.typeMismatch, "time zone state is not a dict") }
             for (k, v) in zip(d.keys, d.values) {
                 switch keyText(k) {
                 case "_offset":
-                    switch doc[v] {
+                    switch st[v] {
                     case .timedelta(let td): tz.offset = td
                     case .int(let minutes): tz.offset = try timedelta(minutes: minutes)
                     default: throw fail(.badValue, "time zone offset is not a timedelta")
                     }
                 case "_name":
-                    switch doc[v] {
+                    switch st[v] {
                     case .none: tz.name = nil
                     case .string(let s): tz.name = s
                     case .py2String(let b): tz.name = b.text
@@ -265,24 +265,24 @@ extension PickleUnpickler {
                 default: break  // other attributes carry nothing a fixed offset needs
                 }
             }
-            doc[PickleRef(t)] = .timezone(tz)
+            st[PickleRef(t)] = .timezone(tz)
         case .dict(let d):
             if isEmptyState(state) { return }
             guard let subclass = d.subclass else { throw fail(.typeMismatch, "BUILD on a plain dict") }
             // A dict subclass with instance attributes: keep both, as an inert object.
-            doc[PickleRef(t)] = .object(PickleObject(type: subclass, state: state, dictItems: interleave(d)))
+            st[PickleRef(t)] = .object(PickleObject(type: subclass, state: state, dictItems: interleave(d)))
         default:
             throw fail(.typeMismatch, "BUILD target cannot take state")
         }
     }
 
     private func isEmptyState(_ ref: PickleRef) -> Bool {
-        switch doc[ref] {
+        switch st[ref] {
         case .none: return true
         case .dict(let d): return d.keys.isEmpty
         case .tuple(let parts) where parts.count == 2:
             return parts.allSatisfy { p in
-                switch doc[p] {
+                switch st[p] {
                 case .none: return true
                 case .dict(let d): return d.keys.isEmpty
                 default: return false
@@ -295,16 +295,16 @@ extension PickleUnpickler {
     /// `{'int': N, ...}` (extra keys such as `is_safe` tolerated), or `(dict, slots)` pairs.
     private func uuidFromState(_ state: PickleRef) -> PickleUUID? {
         var dicts: [PickleDict] = []
-        switch doc[state] {
+        switch st[state] {
         case .dict(let d): dicts = [d]
         case .tuple(let parts) where parts.count == 2:
-            for p in parts { if case .dict(let d) = doc[p] { dicts.append(d) } }
+            for p in parts { if case .dict(let d) = st[p] { dicts.append(d) } }
         default: return nil
         }
         for d in dicts {
             for (k, v) in zip(d.keys, d.values) where keyText(k) == "int" {
                 let big: PickleBigInt
-                switch doc[v] {
+                switch st[v] {
                 case .int(let x): big = PickleBigInt(x)
                 case .bigInt(let b): big = b
                 default: return nil

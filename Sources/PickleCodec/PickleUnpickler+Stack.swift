@@ -6,8 +6,8 @@ extension PickleUnpickler {
     @discardableResult
     mutating func pushRaw(_ r: PickleRawNode) throws(PickleError) -> Int {
         try charge(16)
-        doc.raw.append(r)
-        let i = doc.raw.count - 1
+        st.raw.append(r)
+        let i = st.raw.count - 1
         try pushIndex(i)
         return i
     }
@@ -22,7 +22,7 @@ extension PickleUnpickler {
     @discardableResult
     mutating func pushContainer(_ tag: PickleRawNode.Tag, count: Int) throws(PickleError) -> Int {
         var r = PickleRawNode(tag: tag)
-        r.start = doc.items.count
+        r.start = st.items.count
         return try pushRaw(r)
     }
 
@@ -36,9 +36,9 @@ extension PickleUnpickler {
 
     /// GLOBAL, STACK_GLOBAL: the name, classified once against the allowlist.
     mutating func pushGlobal(_ g: PickleGlobal) throws(PickleError) {
-        if doc.extras.isEmpty { doc.extras.reserveCapacity(8) }
-        doc.extras.append(.global(g))
-        var r = PickleRawNode(tag: .global, payload: UInt64(doc.extras.count - 1))
+        if st.extras.isEmpty { st.extras.reserveCapacity(8) }
+        st.extras.append(.global(g))
+        var r = PickleRawNode(tag: .global, payload: UInt64(st.extras.count - 1))
         r.count = PickleKnownGlobal(g).rawValue
         try pushRaw(r)
     }
@@ -47,12 +47,12 @@ extension PickleUnpickler {
     mutating func addNode(_ node: PickleNode) throws(PickleError) -> PickleRef {
         try charge(16)
         try checkItemSpace(node)
-        return doc.append(node)
+        return st.append(node)
     }
 
     /// The item buffer's offsets are 32-bit: a document past that is over any sane limit anyway.
     private func checkItemSpace(_ node: PickleNode) throws(PickleError) {
-        if doc.items.count > Int(UInt32.max) - (1 << 24) || doc.heap.count > Int(UInt32.max) - (1 << 24) {
+        if st.items.count > Int(UInt32.max) - (1 << 24) || st.heap.count > Int(UInt32.max) - (1 << 24) {
             throw fail(.limitExceeded, "decoded data larger than the document can index")
         }
     }
@@ -79,42 +79,44 @@ extension PickleUnpickler {
     // Inlined: a non-mutating call from the mutating opcode handlers would copy the whole machine.
     @inline(__always)
     func topIndex() throws(PickleError) -> Int {
-        guard stack.count > (marks.last ?? 0), let t = stack.last else { throw fail(.stackUnderflow, "stack empty") }
-        return t
+        guard stack.count > (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
+        return stack.base[stack.count - 1]
     }
 
     @inline(__always)
     func top() throws(PickleError) -> PickleRef { PickleRef(try topIndex()) }
 
-    /// Pops everything above the innermost MARK, and the MARK, appending the items to `items`.
-    mutating func popMark(into items: inout [Int]) throws(PickleError) {
-        guard let m = marks.popLast() else { throw fail(.markMissing, "no MARK on the stack") }
-        items.append(contentsOf: stack[m...])
-        stack.removeSubrange(m...)
+    /// Pops everything above the innermost MARK, and the MARK. The items stay readable
+    /// in the stack's memory until the next push.
+    @inline(__always)
+    mutating func popMarkItems() throws(PickleError) -> UnsafeBufferPointer<Int> {
+        guard marks.count > 0 else { throw fail(.markMissing, "no MARK on the stack") }
+        let m = marks.removeLast()
+        let items = UnsafeBufferPointer(start: stack.base + m, count: stack.count - m)
+        stack.count = m
+        return items
+    }
+
+    /// Pops the top `n` items (the caller checked they are above the innermost MARK). They stay
+    /// readable in the stack's memory until the next push.
+    @inline(__always)
+    mutating func popItems(_ n: Int) -> UnsafeBufferPointer<Int> {
+        stack.count -= n
+        return UnsafeBufferPointer(start: stack.base + stack.count, count: n)
     }
 
     /// Pops everything above the innermost MARK, and the MARK.
     mutating func popMark() throws(PickleError) -> [PickleRef] {
-        guard let m = marks.popLast() else { throw fail(.markMissing, "no MARK on the stack") }
-        let items = stack[m...].map { PickleRef($0) }
-        stack.removeSubrange(m...)
-        return items
+        try popMarkItems().map { PickleRef($0) }
     }
 
-    /// Takes the reusable item buffer (empty); give it back with ``returnScratch(_:)``.
-    @inline(__always)
-    mutating func takeScratch() -> [Int] {
-        var items: [Int] = []
-        swap(&items, &scratch)
-        return items
-    }
-
-    /// Gives the item buffer back, emptied, so its storage serves the next SETITEMS/APPENDS.
-    @inline(__always)
-    mutating func returnScratch(_ items: inout [Int]) {
-        // In place: `items` is the only reference, so its storage is kept, not reallocated.
-        items.removeAll(keepingCapacity: true)
-        swap(&items, &scratch)
+    /// Appends a new, empty container to the arena without pushing it.
+    mutating func addContainer(_ tag: PickleRawNode.Tag) throws(PickleError) -> Int {
+        try charge(16)
+        var r = PickleRawNode(tag: tag)
+        r.start = st.items.count
+        st.raw.append(r)
+        return st.raw.count - 1
     }
 
     /// TUPLE, TUPLE1-3: the top `n` items (all above the MARK for TUPLE) become a tuple.
@@ -127,13 +129,13 @@ extension PickleUnpickler {
     /// Moves `stack[from...]` into a new container's slots and pushes the container.
     mutating func pushContainerFromStack(_ tag: PickleRawNode.Tag, from m: Int) throws(PickleError) {
         let n = stack.count - m
-        try checkItemCount(doc.items.count, n)
+        try checkItemCount(st.items.count, n)
         var r = PickleRawNode(tag: tag)
-        r.start = doc.items.count
+        r.start = st.items.count
         r.capacity = n
         r.count = UInt32(n)
-        doc.items.append(contentsOf: stack[m...])
-        stack.removeSubrange(m...)
+        st.items.append(from: stack.base + m, count: n)
+        stack.count = m
         try pushRaw(r)
     }
 
@@ -150,7 +152,7 @@ extension PickleUnpickler {
     mutating func memoPutFast(_ index: Int) throws(PickleError) {
         if index == memoDense.count, index == memoCount, limits.maxMemoEntries > index, memoSparse.isEmpty,
            stack.count > (marks.last ?? 0) {
-            memoDense.append(stack[stack.count - 1])
+            memoDense.append(stack.base[stack.count - 1])
             memoCount += 1
             return
         }

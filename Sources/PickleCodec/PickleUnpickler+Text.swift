@@ -10,6 +10,31 @@ extension PickleUnpickler {
     /// INT: `I<decimal>\n`; `I01\n`/`I00\n` are Python 2's True/False.
     mutating func parseIntLine() throws(PickleError) -> PickleNode {
         let r = try readLine()
+        return try parseIntLine(r)
+    }
+
+    /// INT with its line read: short plain decimals are pushed here, the rest (booleans, signs,
+    /// long or malformed numbers) go through ``parseIntLine(_:)``.
+    mutating func pushIntLine() throws(PickleError) {
+        let r = try readLine()
+        if r.count >= 1, r.count <= 18, r.count == 1 || base[r.lowerBound] != 0x30 {
+            var v: Int64 = 0
+            var plain = true
+            for i in r {
+                let d = base[i] &- 0x30
+                if d > 9 { plain = false; break }
+                v = v &* 10 &+ Int64(d)
+            }
+            if plain {
+                try pushScalar(.int, UInt64(bitPattern: v))
+                return
+            }
+        }
+        try push(try parseIntLine(r))
+    }
+
+    /// INT's value from its line.
+    func parseIntLine(_ r: Range<Int>) throws(PickleError) -> PickleNode {
         if r.count == 2 && input[r.lowerBound] == 0x30 {
             if input[r.lowerBound + 1] == 0x30 { return .bool(false) }
             if input[r.lowerBound + 1] == 0x31 { return .bool(true) }
@@ -198,98 +223,89 @@ extension PickleUnpickler {
             try pushSlice(.string, at: r.lowerBound, count: r.count)  // ASCII without escapes: the line is the text
             return
         }
-        try push(.string(try rawUnicodeEscape(r)))
+        try pushEscapedText(r)
     }
 
-    /// The text of a raw-unicode-escape line.
-    func rawUnicodeEscape(_ r: Range<Int>) throws(PickleError) -> String {
-        let plain: String? = input.withUnsafeBufferPointer { all in
-            let bytes = UnsafeBufferPointer(rebasing: all[r])
-            var any: UInt8 = 0
-            for c in bytes {
-                if c == 0x5C { return nil }
-                any |= c
-            }
-            // No escapes: ASCII as is, other bytes are Latin-1 code points.
-            if any < 0x80 { return String(decoding: bytes, as: UTF8.self) }
-            var utf8: [UInt8] = []
-            utf8.reserveCapacity(bytes.count * 2)
-            for c in bytes { Self.appendUTF8(UInt32(c), to: &utf8) }
-            return String(decoding: utf8, as: UTF8.self)
-        }
-        if let plain { return plain }
-        // One pass, straight to UTF-8: a literal byte becomes at most 2 bytes, an escape of 6 or 10
-        // bytes at most 4, so 2 bytes per input byte always suffice.
+    /// Decodes a raw-unicode-escape line with escapes or Latin-1 bytes straight into the heap
+    /// as UTF-8, and pushes it: a literal byte becomes at most 2 bytes, an escape of 6 or 10
+    /// bytes at most 4, so twice the line's length always suffices.
+    mutating func pushEscapedText(_ r: Range<Int>) throws(PickleError) {
+        let start = st.heap.count
+        st.heap.reserve(2 * r.count)
+        let out = st.heap.base + start  // stays valid: nothing else appends to the heap here
+        let all = base
         var failure: PickleError?
-        let text = input.withUnsafeBufferPointer { all in
-            String(unsafeUninitializedCapacity: r.count * 2) { out in
-                var o = 0
-                func put(_ v: UInt32) {
-                    switch v {
-                    case 0 ..< 0x80:
-                        out[o] = UInt8(v); o += 1
-                    case 0x80 ..< 0x800:
-                        out[o] = UInt8(0xC0 | v >> 6); out[o + 1] = UInt8(0x80 | v & 0x3F); o += 2
-                    case 0x800 ..< 0x10000:
-                        out[o] = UInt8(0xE0 | v >> 12); out[o + 1] = UInt8(0x80 | v >> 6 & 0x3F)
-                        out[o + 2] = UInt8(0x80 | v & 0x3F); o += 3
-                    default:
-                        out[o] = UInt8(0xF0 | v >> 18); out[o + 1] = UInt8(0x80 | v >> 12 & 0x3F)
-                        out[o + 2] = UInt8(0x80 | v >> 6 & 0x3F); out[o + 3] = UInt8(0x80 | v & 0x3F); o += 4
-                    }
+        let written: Int = { () -> Int in
+            var o = 0
+            func put(_ v: UInt32) {
+                switch v {
+                case 0 ..< 0x80:
+                    out[o] = UInt8(v); o += 1
+                case 0x80 ..< 0x800:
+                    out[o] = UInt8(0xC0 | v >> 6); out[o + 1] = UInt8(0x80 | v & 0x3F); o += 2
+                case 0x800 ..< 0x10000:
+                    out[o] = UInt8(0xE0 | v >> 12); out[o + 1] = UInt8(0x80 | v >> 6 & 0x3F)
+                    out[o + 2] = UInt8(0x80 | v & 0x3F); o += 3
+                default:
+                    out[o] = UInt8(0xF0 | v >> 18); out[o + 1] = UInt8(0x80 | v >> 12 & 0x3F)
+                    out[o + 2] = UInt8(0x80 | v >> 6 & 0x3F); out[o + 3] = UInt8(0x80 | v & 0x3F); o += 4
                 }
-                var high: UInt32 = 0  // a high surrogate waiting for its low half
-                var unpaired = false  // reported after the whole line parsed, as escape errors come first
-                var i = r.lowerBound
-                let end = r.upperBound
-                while i < end {
-                    let c = all[i]
-                    i += 1
-                    var v: UInt32
-                    if c == 0x5C, i < end, all[i] == 0x75 || all[i] == 0x55 {
-                        let digits = all[i] == 0x75 ? 4 : 8
-                        i += 1
-                        guard end - i >= digits else { failure = fail(.invalidText, "truncated \\u escape in UNICODE"); return 0 }
-                        v = 0
-                        for k in 0 ..< digits {
-                            guard let h = Self.hexValue(all[i + k]) else { failure = fail(.invalidText, "bad \\u escape in UNICODE"); return 0 }
-                            v = v << 4 | UInt32(h)
-                        }
-                        i += digits
-                        guard v <= 0x10FFFF else { failure = fail(.invalidText, "\\U escape out of range in UNICODE"); return 0 }
-                    } else {
-                        v = UInt32(c)
-                        if c == 0x5C, i < end {  // "\\x" stays literal, both bytes
-                            if high != 0 { unpaired = true; high = 0 }
-                            put(v)
-                            v = UInt32(all[i])
-                            i += 1
-                        }
-                    }
-                    if high != 0 {
-                        if v >= 0xDC00 && v <= 0xDFFF {
-                            put(0x10000 + ((high - 0xD800) << 10) + (v - 0xDC00))
-                            high = 0
-                            continue
-                        }
-                        unpaired = true
-                        high = 0
-                    }
-                    if v >= 0xD800 && v <= 0xDBFF {
-                        high = v
-                    } else if v >= 0xDC00 && v <= 0xDFFF {
-                        unpaired = true
-                    } else if !unpaired {
-                        put(v)
-                    }
-                }
-                if high != 0 { unpaired = true }
-                if unpaired { failure = fail(.invalidText, "unpaired surrogate in string"); return 0 }
-                return o
             }
-        }
+            var high: UInt32 = 0  // a high surrogate waiting for its low half
+            var unpaired = false  // reported after the whole line parsed, as escape errors come first
+            var i = r.lowerBound
+            let end = r.upperBound
+            while i < end {
+                let c = all[i]
+                i += 1
+                var v: UInt32
+                if c == 0x5C, i < end, all[i] == 0x75 || all[i] == 0x55 {
+                    let digits = all[i] == 0x75 ? 4 : 8
+                    i += 1
+                    guard end - i >= digits else { failure = fail(.invalidText, "truncated \\u escape in UNICODE"); return 0 }
+                    v = 0
+                    for k in 0 ..< digits {
+                        guard let h = Self.hexValue(all[i + k]) else { failure = fail(.invalidText, "bad \\u escape in UNICODE"); return 0 }
+                        v = v << 4 | UInt32(h)
+                    }
+                    i += digits
+                    guard v <= 0x10FFFF else { failure = fail(.invalidText, "\\U escape out of range in UNICODE"); return 0 }
+                } else {
+                    v = UInt32(c)
+                    if c == 0x5C, i < end {  // "\\x" stays literal, both bytes
+                        if high != 0 { unpaired = true; high = 0 }
+                        put(v)
+                        v = UInt32(all[i])
+                        i += 1
+                    }
+                }
+                if high != 0 {
+                    if v >= 0xDC00 && v <= 0xDFFF {
+                        put(0x10000 + ((high - 0xD800) << 10) + (v - 0xDC00))
+                        high = 0
+                        continue
+                    }
+                    unpaired = true
+                    high = 0
+                }
+                if v >= 0xD800 && v <= 0xDBFF {
+                    high = v
+                } else if v >= 0xDC00 && v <= 0xDFFF {
+                    unpaired = true
+                } else if !unpaired {
+                    put(v)
+                }
+            }
+            if high != 0 { unpaired = true }
+            if unpaired { failure = fail(.invalidText, "unpaired surrogate in string"); return 0 }
+            return o
+        }()
         if let failure { throw failure }
-        return text
+        st.heap.count = start + written
+        var node = PickleRawNode(tag: .string, payload: UInt64(start))
+        node.inHeap = true
+        node.count = UInt32(truncatingIfNeeded: written)
+        try pushRaw(node)
     }
 
     /// Builds a String, joining surrogate pairs; a lone surrogate is `.invalidText`.

@@ -21,16 +21,14 @@ struct PickleUnpickler {
     var opcode: UInt8 = 0
     var opcodeCount = 0
 
-    /// The document being built (arena, byte and item buffers, extras).
-    var doc: PickleDocument
-    /// Node indices.
-    var stack: [Int] = []
-    /// Reused item buffer for opcodes that move the items above a MARK into a container.
-    var scratch: [Int] = []
+    /// The document's storage being built (arena, byte and item buffers, extras).
+    let st: PickleStorage
+    /// Node indices. This and the next two are freed by ``run()``.
+    var stack: PickleBuffer<Int>
     /// Stack heights at each open MARK.
-    var marks: [Int] = []
+    var marks: PickleBuffer<Int>
     /// Memo slots 0 ..< count, `-1` when empty: MEMOIZE and CPython's PUT indices are small and dense.
-    var memoDense: [Int] = []
+    var memoDense: PickleBuffer<Int>
     /// Memo entries at indices the dense array does not cover (sparse or huge PUT indices).
     var memoSparse: [Int: Int] = [:]
     /// Number of memo entries (MEMOIZE's next index, as `len(memo)` in CPython).
@@ -46,19 +44,21 @@ struct PickleUnpickler {
         self.limits = limits
         self.base = UnsafePointer(bitPattern: 1)!  // replaced in run(); never read before
         self.limit = input.count
-        // Sized by the input (so bounded by maxInputBytes): a session has a few dozen values.
-        let expected = min(input.count / 8, 1024)
-        var raw: [PickleRawNode] = []
-        raw.reserveCapacity(expected)
-        var items: [Int] = []
-        items.reserveCapacity(expected)
-        doc = PickleDocument(raw: raw, input: input, heap: [], items: items, extras: [], root: PickleRef(0))
-        memoDense.reserveCapacity(expected)
-        stack.reserveCapacity(16)
+        // Sized by the input (so bounded by maxInputBytes): a value takes at least 2 bytes of pickle.
+        let expected = min(input.count / 4, 4096)
+        st = PickleStorage(input: input, nodeCapacity: expected, itemCapacity: expected)
+        stack = PickleBuffer(capacity: 32)
+        marks = PickleBuffer(capacity: 8)
+        memoDense = PickleBuffer(capacity: expected)
     }
 
-    /// Runs the pickle to its STOP.
+    /// Runs the pickle to its STOP. Call once: it frees the machine's own buffers.
     mutating func run() throws(PickleError) -> PickleDocument {
+        defer {
+            stack.free()
+            marks.free()
+            memoDense.free()
+        }
         // Offsets are 32-bit in storage.
         guard input.count <= limits.maxInputBytes, input.count <= Int(UInt32.max) else {
             throw PickleError(.limitExceeded, offset: 0, detail: "input larger than maxInputBytes")
@@ -70,8 +70,7 @@ struct PickleUnpickler {
             return try loop()
         }
         base = UnsafePointer(bitPattern: 1)!
-        doc.root = PickleRef(root)
-        return doc
+        return PickleDocument(storage: st, root: PickleRef(root))
     }
 
     private mutating func loop() throws(PickleError) -> Int {
@@ -137,32 +136,21 @@ struct PickleUnpickler {
         case O.emptyTuple: try pushContainer(.tuple, count: 0)
         case O.emptySet: try pushContainer(.set, count: 0)
         case O.setItem:
-            let v = try popIndex(), k = try popIndex()
-            let target = try topIndex()
-            var kv = takeScratch()
-            kv.append(k)
-            kv.append(v)
-            try setItems(in: target, kv)
-            returnScratch(&kv)
+            guard stack.count - 3 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
+            let kv = popItems(2)
+            try setItems(in: stack.base[stack.count - 1], kv)
         case O.setItems:
-            var kv = takeScratch()
-            try popMark(into: &kv)
+            let kv = try popMarkItems()
             let target = try topIndex()
             try setItems(in: target, kv)
-            returnScratch(&kv)
         case O.append:
-            let v = try popIndex()
-            let target = try topIndex()
-            var items = takeScratch()
-            items.append(v)
-            try appendItems(to: target, items)
-            returnScratch(&items)
+            guard stack.count - 2 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
+            let items = popItems(1)
+            try appendItems(to: stack.base[stack.count - 1], items)
         case O.appends:
-            var items = takeScratch()
-            try popMark(into: &items)
+            let items = try popMarkItems()
             let target = try topIndex()
             try appendItems(to: target, items)
-            returnScratch(&items)
         case O.tuple1:
             guard stack.count - 1 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
             try pushTupleFromStack(1)
@@ -173,7 +161,8 @@ struct PickleUnpickler {
             guard stack.count - 3 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
             try pushTupleFromStack(3)
         case O.tuple:
-            guard let m = marks.popLast() else { throw fail(.markMissing, "no MARK on the stack") }
+            guard marks.count > 0 else { throw fail(.markMissing, "no MARK on the stack") }
+            let m = marks.removeLast()
             try pushTupleFromStack(stack.count - m)
         case O.frame:
             try beginFrame()
@@ -208,7 +197,7 @@ struct PickleUnpickler {
     mutating func executeRare(_ op: UInt8) throws(PickleError) {
         typealias O = PickleOpcode
         switch op {
-        case O.int: try push(try parseIntLine())
+        case O.int: try pushIntLine()
         case O.long: try push(try parseLongLine())
         case O.long1:
             let n = Int(try readByte())
@@ -225,30 +214,28 @@ struct PickleUnpickler {
         case O.string: try pushQuotedStringLine()
         case O.unicode: try pushRawUnicodeEscapeLine()
         case O.list:
-            guard let m = marks.popLast() else { throw fail(.markMissing, "no MARK on the stack") }
+            guard marks.count > 0 else { throw fail(.markMissing, "no MARK on the stack") }
+            let m = marks.removeLast()
             try chargeSlots(stack.count - m)
             try pushContainerFromStack(.list, from: m)
         case O.dict:
-            var items = takeScratch()
-            try popMark(into: &items)
-            let ref = try pushContainer(.dict, count: 0)
+            // The items stay in the stack's memory until the next push: the dict is filled, then pushed.
+            let items = try popMarkItems()
+            let ref = try addContainer(.dict)
             try setItems(in: ref, items)
-            returnScratch(&items)
+            try pushIndex(ref)
         case O.frozenSet:
-            var items = takeScratch()
-            try popMark(into: &items)
-            let ref = try pushContainer(.frozenset, count: 0)
+            let items = try popMarkItems()
+            let ref = try addContainer(.frozenset)
             try addToSet(ref, items, allowFrozen: true)
-            returnScratch(&items)
+            try pushIndex(ref)
         case O.addItems:
-            var items = takeScratch()
-            try popMark(into: &items)
+            let items = try popMarkItems()
             let target = try topIndex()
             try addToSet(target, items, allowFrozen: false)
-            returnScratch(&items)
         case O.pop:
             if let m = marks.last, m == stack.count {
-                marks.removeLast()
+                _ = marks.removeLast()
             } else {
                 _ = try popIndex()
             }
@@ -262,7 +249,7 @@ struct PickleUnpickler {
             try pushGlobal(PickleGlobal(module: module, name: name))
         case O.stackGlobal:
             let nameRef = try pop(), moduleRef = try pop()
-            guard case .string(let name) = doc[nameRef], case .string(let module) = doc[moduleRef] else {
+            guard case .string(let name) = st[nameRef], case .string(let module) = st[moduleRef] else {
                 throw fail(.typeMismatch, "STACK_GLOBAL requires two str")
             }
             try pushGlobal(PickleGlobal(module: module, name: name))
@@ -285,7 +272,7 @@ struct PickleUnpickler {
         case O.obj:
             let items = try popMark()
             guard let clsRef = items.first else { throw fail(.stackUnderflow, "OBJ needs a class") }
-            guard case .global(let cls) = doc[clsRef] else { throw fail(.typeMismatch, "OBJ class is not a global") }
+            guard case .global(let cls) = st[clsRef] else { throw fail(.typeMismatch, "OBJ class is not a global") }
             try loadInst(cls, args: Array(items.dropFirst()))
         case O.build:
             let state = try pop()
