@@ -106,11 +106,16 @@ extension PickleUnpickler {
             limit = input.count
         }
         let lineLimit = limit
-        let i: Int
-        if let nl = memchr(base + pos, 0x0A, lineLimit - pos) {
-            i = pos + UnsafeRawPointer(base + pos).distance(to: UnsafeRawPointer(nl))
-        } else {
-            i = lineLimit
+        // Most lines (memo indices, ints, names) are short: scan those; memchr the long ones.
+        var i = pos
+        let short = min(lineLimit, pos + 24)
+        while i < short && base[i] != 0x0A { i += 1 }
+        if i == short && i < lineLimit {
+            if let nl = memchr(base + i, 0x0A, lineLimit - i) {
+                i += UnsafeRawPointer(base + i).distance(to: UnsafeRawPointer(nl))
+            } else {
+                i = lineLimit
+            }
         }
         guard i < lineLimit else {
             if lineLimit < input.count { throw fail(.badFrame, "text argument crosses the end of its frame") }

@@ -213,17 +213,26 @@ extension PickleUnpickler {
     mutating func pushRawUnicodeEscapeLine() throws(PickleError) {
         let r = try readLine()
         try charge(r.count)
-        var any: UInt8 = 0
-        for i in r {
-            let c = base[i]
-            if c == 0x5C { any = 0xFF; break }
-            any |= c
-        }
-        if any < 0x80 {
+        if Self.plainRun(base + r.lowerBound, r.count) == r.count {
             try pushSlice(.string, at: r.lowerBound, count: r.count)  // ASCII without escapes: the line is the text
             return
         }
         try pushEscapedText(r)
+    }
+
+    /// Length of the leading run of ASCII bytes other than a backslash, eight bytes at a time.
+    @inline(__always)
+    static func plainRun(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        var i = 0
+        while n - i >= 8 {
+            let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            let x = w ^ 0x5C5C_5C5C_5C5C_5C5C  // a zero byte where w has a backslash
+            let special = (w | (x &- 0x0101_0101_0101_0101) & ~x) & 0x8080_8080_8080_8080
+            if special != 0 { return i + special.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < n && p[i] < 0x80 && p[i] != 0x5C { i += 1 }
+        return i
     }
 
     /// Decodes a raw-unicode-escape line with escapes or Latin-1 bytes straight into the heap
@@ -234,78 +243,101 @@ extension PickleUnpickler {
         st.heap.reserve(2 * r.count)
         let out = st.heap.base + start  // stays valid: nothing else appends to the heap here
         let all = base
-        var failure: PickleError?
-        let written: Int = { () -> Int in
-            var o = 0
-            func put(_ v: UInt32) {
-                switch v {
-                case 0 ..< 0x80:
-                    out[o] = UInt8(v); o += 1
-                case 0x80 ..< 0x800:
-                    out[o] = UInt8(0xC0 | v >> 6); out[o + 1] = UInt8(0x80 | v & 0x3F); o += 2
-                case 0x800 ..< 0x10000:
-                    out[o] = UInt8(0xE0 | v >> 12); out[o + 1] = UInt8(0x80 | v >> 6 & 0x3F)
-                    out[o + 2] = UInt8(0x80 | v & 0x3F); o += 3
-                default:
-                    out[o] = UInt8(0xF0 | v >> 18); out[o + 1] = UInt8(0x80 | v >> 12 & 0x3F)
-                    out[o + 2] = UInt8(0x80 | v >> 6 & 0x3F); out[o + 3] = UInt8(0x80 | v & 0x3F); o += 4
+        var o = 0
+        var high: UInt32 = 0  // a high surrogate waiting for its low half
+        var unpaired = false  // reported after the whole line parsed, as escape errors come first
+        var i = r.lowerBound
+        let end = r.upperBound
+        while i < end {
+            if high == 0 && !unpaired {
+                let run = Self.plainRun(all + i, end - i)
+                if run > 0 {
+                    (out + o).update(from: all + i, count: run)
+                    o += run
+                    i += run
+                    if i == end { break }
                 }
             }
-            var high: UInt32 = 0  // a high surrogate waiting for its low half
-            var unpaired = false  // reported after the whole line parsed, as escape errors come first
-            var i = r.lowerBound
-            let end = r.upperBound
-            while i < end {
-                let c = all[i]
+            let c = all[i]
+            i += 1
+            var v: UInt32
+            if c != 0x5C {
+                if high == 0 && !unpaired {
+                    // A literal byte is the code point of the same value (Latin-1).
+                    if c < 0x80 {
+                        out[o] = c
+                        o += 1
+                    } else {
+                        out[o] = 0xC0 | c >> 6
+                        out[o + 1] = 0x80 | c & 0x3F
+                        o += 2
+                    }
+                    continue
+                }
+                v = UInt32(c)
+            } else if i < end, all[i] == 0x75 || all[i] == 0x55 {
+                let digits = all[i] == 0x75 ? 4 : 8
                 i += 1
-                var v: UInt32
-                if c == 0x5C, i < end, all[i] == 0x75 || all[i] == 0x55 {
-                    let digits = all[i] == 0x75 ? 4 : 8
+                guard end - i >= digits else { throw fail(.invalidText, "truncated \\u escape in UNICODE") }
+                v = 0
+                for k in 0 ..< digits {
+                    guard let h = Self.hexValue(all[i + k]) else { throw fail(.invalidText, "bad \\u escape in UNICODE") }
+                    v = v << 4 | UInt32(h)
+                }
+                i += digits
+                guard v <= 0x10FFFF else { throw fail(.invalidText, "\\U escape out of range in UNICODE") }
+            } else {
+                v = UInt32(c)
+                if i < end {  // "\\x" stays literal, both bytes
+                    if high != 0 { unpaired = true; high = 0 }
+                    if !unpaired { o += Self.putUTF8(v, out + o) }
+                    v = UInt32(all[i])
                     i += 1
-                    guard end - i >= digits else { failure = fail(.invalidText, "truncated \\u escape in UNICODE"); return 0 }
-                    v = 0
-                    for k in 0 ..< digits {
-                        guard let h = Self.hexValue(all[i + k]) else { failure = fail(.invalidText, "bad \\u escape in UNICODE"); return 0 }
-                        v = v << 4 | UInt32(h)
-                    }
-                    i += digits
-                    guard v <= 0x10FFFF else { failure = fail(.invalidText, "\\U escape out of range in UNICODE"); return 0 }
-                } else {
-                    v = UInt32(c)
-                    if c == 0x5C, i < end {  // "\\x" stays literal, both bytes
-                        if high != 0 { unpaired = true; high = 0 }
-                        put(v)
-                        v = UInt32(all[i])
-                        i += 1
-                    }
-                }
-                if high != 0 {
-                    if v >= 0xDC00 && v <= 0xDFFF {
-                        put(0x10000 + ((high - 0xD800) << 10) + (v - 0xDC00))
-                        high = 0
-                        continue
-                    }
-                    unpaired = true
-                    high = 0
-                }
-                if v >= 0xD800 && v <= 0xDBFF {
-                    high = v
-                } else if v >= 0xDC00 && v <= 0xDFFF {
-                    unpaired = true
-                } else if !unpaired {
-                    put(v)
                 }
             }
-            if high != 0 { unpaired = true }
-            if unpaired { failure = fail(.invalidText, "unpaired surrogate in string"); return 0 }
-            return o
-        }()
-        if let failure { throw failure }
-        st.heap.count = start + written
+            if high != 0 {
+                if v >= 0xDC00 && v <= 0xDFFF {
+                    o += Self.putUTF8(0x10000 + ((high - 0xD800) << 10) + (v - 0xDC00), out + o)
+                    high = 0
+                    continue
+                }
+                unpaired = true
+                high = 0
+            }
+            if v >= 0xD800 && v <= 0xDBFF {
+                high = v
+            } else if v >= 0xDC00 && v <= 0xDFFF {
+                unpaired = true
+            } else if !unpaired {
+                o += Self.putUTF8(v, out + o)
+            }
+        }
+        if high != 0 || unpaired { throw fail(.invalidText, "unpaired surrogate in string") }
+        st.heap.count = start + o
         var node = PickleRawNode(tag: .string, payload: UInt64(start))
         node.inHeap = true
-        node.count = UInt32(truncatingIfNeeded: written)
+        node.count = UInt32(truncatingIfNeeded: o)
         try pushRaw(node)
+    }
+
+    /// Writes the UTF-8 of scalar value `v` (not a surrogate, at most U+10FFFF) at `out`; returns its length.
+    @inline(__always)
+    static func putUTF8(_ v: UInt32, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        switch v {
+        case 0 ..< 0x80:
+            out[0] = UInt8(v)
+            return 1
+        case 0x80 ..< 0x800:
+            out[0] = UInt8(0xC0 | v >> 6); out[1] = UInt8(0x80 | v & 0x3F)
+            return 2
+        case 0x800 ..< 0x10000:
+            out[0] = UInt8(0xE0 | v >> 12); out[1] = UInt8(0x80 | v >> 6 & 0x3F); out[2] = UInt8(0x80 | v & 0x3F)
+            return 3
+        default:
+            out[0] = UInt8(0xF0 | v >> 18); out[1] = UInt8(0x80 | v >> 12 & 0x3F)
+            out[2] = UInt8(0x80 | v >> 6 & 0x3F); out[3] = UInt8(0x80 | v & 0x3F)
+            return 4
+        }
     }
 
     /// Builds a String, joining surrogate pairs; a lone surrogate is `.invalidText`.
