@@ -24,6 +24,19 @@ struct PickleKeyView {
         return true
     }
 
+    /// 8 bits from the kind, number, length and three of the bytes: equal keys have equal fingerprints.
+    @inline(__always)
+    var fingerprint: Int {
+        var h = UInt64(kind.rawValue) &* 0x9E37_79B9_7F4A_7C15 ^ number ^ UInt64(count) &* 0x1F
+        if count > 0, let b = bytes {
+            h = (h &* 31 &+ UInt64(b[0])) &* 31 &+ UInt64(b[count - 1])
+            h = h &* 31 &+ UInt64(b[count >> 1])
+        }
+        h ^= h >> 29
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: h >> 56)
+    }
+
     func hash(seed: Hasher) -> Int {
         var h = seed
         h.combine(kind.rawValue)
@@ -64,6 +77,26 @@ struct PickleKeyView {
         var any: UInt8 = 0
         for i in 0 ..< n { any |= p[i] }
         return any < 0x80
+    }
+}
+
+/// A 256-bit set of key fingerprints: a new key of a small dict is compared with the others
+/// only when its fingerprint was seen (not cryptographic; the scan it guards is bounded).
+struct PickleKeyBloom {
+    private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+
+    /// Adds `f` (0 ..< 256); returns whether it was there already.
+    @inline(__always)
+    mutating func insert(_ f: Int) -> Bool {
+        let bit = UInt64(1) << UInt64(f & 63)
+        let seen: Bool
+        switch f >> 6 {
+        case 0: seen = w0 & bit != 0; w0 |= bit
+        case 1: seen = w1 & bit != 0; w1 |= bit
+        case 2: seen = w2 & bit != 0; w2 |= bit
+        default: seen = w3 & bit != 0; w3 |= bit
+        }
+        return seen
     }
 }
 

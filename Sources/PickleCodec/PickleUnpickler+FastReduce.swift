@@ -80,9 +80,34 @@ extension PickleUnpickler {
             guard base[es] == 0x6C, base[es + 1] == 0x61, base[es + 2] == 0x74, base[es + 3] == 0x69,
                   base[es + 4] == 0x6E, base[es + 5] == 0x31 else { return false }  // "latin1"
             return try pushLatin1(from: first)
-        case .dictSubclass, .other:
+        case .timezone:
+            // `timezone(timedelta)`, strictly within a day (anything else: the general path decides).
+            guard n == 1, first.tag == .timedelta else { return false }
+            let days = Int32(bitPattern: first.count), rest = first.payload
+            guard days == 0 || (days == -1 && rest != 0) else { return false }
+            guard case .timedelta(let offset) = st.node(at: st.items[a.start]) else { return false }
+            try push(.timezone(PickleTimezone(offset: offset)))
+        default:
             return false
         }
+        return true
+    }
+
+    /// BUILD of a `uuid.UUID` made by NEWOBJ with the state `{'int': n}` CPython 3 writes: true when done here.
+    mutating func buildFast(target: Int, state: Int) throws(PickleError) -> Bool {
+        let t = st.raw[target], s = st.raw[state]
+        guard t.tag == .extra, s.tag == .dict, s.ext == 0, s.count == 2 else { return false }
+        let k = st.raw[st.items[s.start]], v = st.raw[st.items[s.start + 1]]
+        guard k.tag == .string, k.count == 3, !k.inHeap, v.tag == .int || v.tag == .bigInt else { return false }
+        let ks = Int(truncatingIfNeeded: k.payload)
+        guard base[ks] == 0x69, base[ks + 1] == 0x6E, base[ks + 2] == 0x74 else { return false }  // "int"
+        let e = Int(truncatingIfNeeded: t.payload)
+        guard case .object(let object) = st.extras[e], object.state == nil, object.listItems.isEmpty,
+              object.dictItems.isEmpty, PickleKnownGlobal(object.type) == .uuid else { return false }
+        let big = v.tag == .int ? PickleBigInt(Int64(bitPattern: v.payload))
+            : PickleBigInt(twosComplement: st.withBytes(of: v) { Array($0) })
+        guard let uuid = PickleUUID(integer: big) else { return false }
+        st.extras[e] = .uuid(uuid)
         return true
     }
 

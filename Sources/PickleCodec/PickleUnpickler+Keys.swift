@@ -46,6 +46,14 @@ extension PickleUnpickler {
         // Small dicts (web.py sessions) find a repeated key by scanning; larger ones keep a hash table.
         let hashed = Int(r.count) / 2 + kv.count / 2 > Self.linearKeyScanLimit
         var table = PickleKeyTable()
+        var bloom = PickleKeyBloom()
+        // One pair (protocol 0's SETITEM) is cheaper to scan for than to fingerprint the dict.
+        let filtered = !hashed && kv.count > 2
+        if filtered {
+            for p in 0 ..< Int(r.count) / 2 {
+                if let view = keyView(st.items.base[r.start + 2 * p], heapBase: heapBase) { _ = bloom.insert(view.fingerprint) }
+            }
+        }
         if hashed {
             if let known = keyTables.removeValue(forKey: target) {
                 table = known
@@ -64,9 +72,13 @@ extension PickleUnpickler {
             let key = kv[k], value = kv[k + 1]
             k += 2
             if let view = keyView(key, heapBase: heapBase) {
-                let found = hashed
-                    ? tableFindOrInsert(&table, view, pair: Int(r.count) / 2, r, heapBase: heapBase)
-                    : firstKey(view, in: r, heapBase: heapBase)
+                let found: Int?
+                if hashed {
+                    found = tableFindOrInsert(&table, view, pair: Int(r.count) / 2, r, heapBase: heapBase)
+                } else {
+                    // Scan only when a key with the same fingerprint is in the dict already.
+                    found = !filtered || bloom.insert(view.fingerprint) ? firstKey(view, in: r, heapBase: heapBase) : nil
+                }
                 if let at = found {
                     st.items[r.start + 2 * at + 1] = value  // Python keeps the first key and the last value
                     continue

@@ -15,7 +15,7 @@ extension PickleUnpickler {
     mutating func loadReduce(callable: PickleRef, args: PickleRef) throws(PickleError) {
         guard case .global(let g) = st[callable] else { throw fail(.typeMismatch, "REDUCE callable is not a global") }
         guard case .tuple(let argv) = st[args] else { throw fail(.typeMismatch, "REDUCE arguments are not a tuple") }
-        try pushConstruction(try construct(g, argsRef: args, argv: argv, kwargs: nil))
+        try pushConstruction(try construct(g, known: known(callable, g), argsRef: args, argv: argv, kwargs: nil))
     }
 
     mutating func loadNewObj(cls: PickleRef, args: PickleRef, kwargs: PickleRef?) throws(PickleError) {
@@ -24,13 +24,13 @@ extension PickleUnpickler {
         if let kwargs {
             guard case .dict = st[kwargs] else { throw fail(.typeMismatch, "NEWOBJ_EX keyword arguments are not a dict") }
         }
-        try pushConstruction(try construct(g, argsRef: args, argv: argv, kwargs: kwargs))
+        try pushConstruction(try construct(g, known: known(cls, g), argsRef: args, argv: argv, kwargs: kwargs))
     }
 
     mutating func loadInst(_ g: PickleGlobal, args: [PickleRef]) throws(PickleError) {
         try chargeSlots(args.count)
         let tuple = try addNode(.tuple(args))
-        try pushConstruction(try construct(g, argsRef: tuple, argv: args, kwargs: nil))
+        try pushConstruction(try construct(g, known: PickleKnownGlobal(g), argsRef: tuple, argv: args, kwargs: nil))
     }
 
     private mutating func pushConstruction(_ c: Construction) throws(PickleError) {
@@ -39,18 +39,25 @@ extension PickleUnpickler {
     }
 
     /// The value of `g(*argv, **kwargs)` for allowlisted globals, else an inert object.
-    mutating func construct(_ g: PickleGlobal, argsRef: PickleRef, argv: [PickleRef], kwargs: PickleRef?) throws(PickleError) -> Construction {
+    /// The classification kept in a `.global` node (computed for globals built elsewhere).
+    func known(_ ref: PickleRef, _ g: PickleGlobal) -> PickleKnownGlobal {
+        let r = st.raw[ref.index]
+        if r.tag == .global, let k = PickleKnownGlobal(rawValue: r.count) { return k }
+        return PickleKnownGlobal(g)
+    }
+
+    mutating func construct(_ g: PickleGlobal, known: PickleKnownGlobal, argsRef: PickleRef, argv: [PickleRef],
+                            kwargs: PickleRef?) throws(PickleError) -> Construction {
         var hasKeywords = false
         if let kwargs, case .dict(let d) = st[kwargs], !d.keys.isEmpty { hasKeywords = true }
-        if !hasKeywords, let known = try constructKnown(g, argv: argv) { return known }
+        if !hasKeywords, let made = try constructKnown(g, known, argv: argv) { return made }
         return Construction(node: .object(PickleObject(type: g, args: argsRef, kwargs: kwargs)))
     }
 
     // swiftlint:disable:next cyclomatic_complexity
-    private mutating func constructKnown(_ g: PickleGlobal, argv: [PickleRef]) throws(PickleError) -> Construction? {
-        let n = g.normalized
-        switch n {
-        case .builtinsSet, .builtinsFrozenset:
+    private mutating func constructKnown(_ g: PickleGlobal, _ known: PickleKnownGlobal, argv: [PickleRef]) throws(PickleError) -> Construction? {
+        switch known {
+        case .set, .frozenset:
             var items: [PickleRef] = []
             if argv.count == 1 {
                 switch st[argv[0]] {
@@ -60,10 +67,10 @@ extension PickleUnpickler {
             } else if argv.count > 1 { return nil }
             for item in items { try requireHashable(item.index) }
             try chargeSlots(items.count)
-            return Construction(node: n == .builtinsSet ? .set(items) : .frozenset(items))
-        case .builtinsBytes, .builtinsBytearray:
+            return Construction(node: known == .set ? .set(items) : .frozenset(items))
+        case .bytes, .bytearray:
             guard let bytes = try bytesFromArguments(argv) else { return nil }
-            return Construction(node: n == .builtinsBytes ? .bytes(bytes) : .bytearray(bytes))
+            return Construction(node: known == .bytes ? .bytes(bytes) : .bytearray(bytes))
         case .codecsEncode:
             guard argv.count >= 1, argv.count <= 2, case .string(let s) = st[argv[0]] else { return nil }
             let encoding = argv.count == 2 ? keyText(argv[1]) : "utf-8"
@@ -73,26 +80,28 @@ extension PickleUnpickler {
         case .copyregReconstructor:
             return try reconstructor(argv)
         case .copyregNewobj:
-            guard let first = argv.first, case .global(let cls) = st[first], !Self.isCopyreg(cls) else { return nil }
+            guard let first = argv.first, case .global(let cls) = st[first] else { return nil }
+            let clsKnown = self.known(first, cls)
+            guard !clsKnown.isCopyreg else { return nil }
             let rest = Array(argv.dropFirst())
             try chargeSlots(rest.count)
             let tuple = try addNode(.tuple(rest))
-            return try construct(cls, argsRef: tuple, argv: rest, kwargs: nil)
+            return try construct(cls, known: clsKnown, argsRef: tuple, argv: rest, kwargs: nil)
         case .copyregNewobjEx:
-            guard argv.count == 3, case .global(let cls) = st[argv[0]], !Self.isCopyreg(cls),
+            guard argv.count == 3, case .global(let cls) = st[argv[0]], !self.known(argv[0], cls).isCopyreg,
                   case .tuple(let rest) = st[argv[1]], case .dict = st[argv[2]] else { return nil }
-            return try construct(cls, argsRef: argv[1], argv: rest, kwargs: argv[2])
-        case .datetimeDatetime:
+            return try construct(cls, known: self.known(argv[0], cls), argsRef: argv[1], argv: rest, kwargs: argv[2])
+        case .datetime:
             return try makeDateTime(argv).map { Construction(node: .datetime($0)) }
-        case .datetimeDate:
+        case .date:
             return try makeDate(argv).map { Construction(node: .date($0)) }
-        case .datetimeTime:
+        case .time:
             return try makeTime(argv).map { Construction(node: .time($0)) }
-        case .datetimeTimedelta:
+        case .timedelta:
             return try makeTimedelta(argv).map { Construction(node: .timedelta($0)) }
-        case .datetimeTimezone:
+        case .timezone:
             return try makeTimezone(argv).map { Construction(node: .timezone($0)) }
-        case .decimalDecimal:
+        case .decimal:
             guard argv.count == 1 || argv.count == 2 else { return nil }
             let text: String
             switch st[argv[0]] {
@@ -106,27 +115,22 @@ extension PickleUnpickler {
             return Construction(node: .decimal(canonical))
         case .psycopgFixedOffset:
             return try makeFixedOffset(g, argv).map { Construction(node: .timezone($0)) }
-        default:
-            if PickleGlobal.knownDictSubclasses.contains(n) {
-                return try dictSubclass(g, argv)
-            }
+        case .dictSubclass:
+            return try dictSubclass(g, argv)
+        case .other, .uuid, .builtinsObject, .builtinsDict:
             return nil
         }
     }
 
-    static func isCopyreg(_ g: PickleGlobal) -> Bool {
-        let n = g.normalized
-        return n == .copyregNewobj || n == .copyregNewobjEx || n == .copyregReconstructor
-    }
-
     /// `copyreg._reconstructor(cls, base, state)`: `object` base → a fresh `cls`; `dict` base → a dict subclass.
     private mutating func reconstructor(_ argv: [PickleRef]) throws(PickleError) -> Construction? {
-        guard argv.count == 3, case .global(let cls) = st[argv[0]], !Self.isCopyreg(cls),
-              case .global(let base) = st[argv[1]] else { return nil }
+        guard argv.count == 3, case .global(let cls) = st[argv[0]], case .global(let base) = st[argv[1]] else { return nil }
+        let clsKnown = known(argv[0], cls)
+        guard !clsKnown.isCopyreg else { return nil }
         let state = argv[2]
-        switch base.normalized {
+        switch known(argv[1], base) {
         case .builtinsObject:
-            if PickleGlobal.knownDictSubclasses.contains(cls.normalized) {
+            if clsKnown == .dictSubclass {
                 return Construction(node: .dict(PickleDict(subclass: cls)))
             }
             return Construction(node: .object(PickleObject(type: cls)))
@@ -237,7 +241,7 @@ extension PickleUnpickler {
         if case .none = st[state] { return }
         switch st[PickleRef(t)] {
         case .object(var object):
-            if object.type.normalized == .uuidUUID, let uuid = uuidFromState(state) {
+            if PickleKnownGlobal(object.type) == .uuid, let uuid = uuidFromState(state) {
                 st[PickleRef(t)] = .uuid(uuid)
                 return
             }

@@ -275,8 +275,10 @@ struct PickleUnpickler {
             guard case .global(let cls) = st[clsRef] else { throw fail(.typeMismatch, "OBJ class is not a global") }
             try loadInst(cls, args: Array(items.dropFirst()))
         case O.build:
-            let state = try pop()
-            try loadBuild(target: try top(), state: state)
+            let state = try popIndex()
+            let target = try topIndex()
+            if try buildFast(target: target, state: state) { return }
+            try loadBuild(target: PickleRef(target), state: PickleRef(state))
         case O.persID, O.binPersID:
             throw fail(.unsupportedOpcode, "persistent IDs are not supported")
         case O.ext1, O.ext2, O.ext4:
