@@ -26,6 +26,14 @@ enum PickleKnownGlobal: UInt32 {
         case ("copyreg", "_reconstructor"): self = .copyregReconstructor
         case ("copyreg", "__newobj__"): self = .copyregNewobj
         case ("copyreg", "__newobj_ex__"): self = .copyregNewobjEx
+        // Python 2 names, which CPython 3 also writes at protocols 0-2.
+        case ("__builtin__", "set"): self = .set
+        case ("__builtin__", "frozenset"): self = .frozenset
+        case ("__builtin__", "bytearray"): self = .bytearray
+        case ("__builtin__", "object"): self = .builtinsObject
+        case ("__builtin__", "dict"): self = .builtinsDict
+        case ("copy_reg", "_reconstructor"): self = .copyregReconstructor
+        case ("copy_reg", "__newobj__"): self = .copyregNewobj
         case ("datetime", _), ("builtins", _), ("copyreg", _), ("uuid", _), ("decimal", _): self = .other
         default: self = Self(normalized: g.normalized)
         }

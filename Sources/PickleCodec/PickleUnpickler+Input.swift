@@ -106,17 +106,19 @@ extension PickleUnpickler {
             limit = input.count
         }
         let lineLimit = limit
-        // Most lines (memo indices, ints, names) are short: scan those; memchr the long ones.
+        // Eight bytes at a time: a zero byte of `w ^ "\n\n..."` marks the newline (the lowest flag
+        // is exact; only flags above it can be spurious).
         var i = pos
-        let short = min(lineLimit, pos + 24)
-        while i < short && base[i] != 0x0A { i += 1 }
-        if i == short && i < lineLimit {
-            if let nl = memchr(base + i, 0x0A, lineLimit - i) {
-                i += UnsafeRawPointer(base + i).distance(to: UnsafeRawPointer(nl))
-            } else {
-                i = lineLimit
+        while lineLimit - i >= 8 {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) ^ 0x0A0A_0A0A_0A0A_0A0A
+            let zero = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
+            if zero != 0 {
+                i += zero.trailingZeroBitCount >> 3
+                break
             }
+            i += 8
         }
+        if lineLimit - i < 8 { while i < lineLimit && base[i] != 0x0A { i += 1 } }
         guard i < lineLimit else {
             if lineLimit < input.count { throw fail(.badFrame, "text argument crosses the end of its frame") }
             throw fail(.truncated, "input ended inside a text argument")
@@ -140,6 +142,19 @@ extension PickleUnpickler {
 
     /// A PUT/GET text index: decimal digits, non-negative.
     mutating func parseIndexLine() throws(PickleError) -> Int {
+        // Digits then a newline, inside the frame or input: read in one pass.
+        var i = pos, fast = 0
+        let end = min(limit, pos + 18)
+        while i < end {
+            let d = base[i] &- 0x30
+            if d > 9 { break }
+            fast = fast &* 10 &+ Int(d)
+            i += 1
+        }
+        if i > pos, i < limit, base[i] == 0x0A {
+            pos = i + 1
+            return fast
+        }
         let r = try readLine()
         guard !r.isEmpty, r.count <= 18 else { throw fail(.invalidText, "memo index is not a small decimal") }
         var v = 0

@@ -241,7 +241,7 @@ struct PickleUnpickler {
             }
         case O.popMark: _ = try popMark()
         case O.dup: try pushIndex(try topIndex())
-        case O.put: try memoPut(try parseIndexLine())
+        case O.put: try memoPutFast(try parseIndexLine())
         case O.get: try memoGet(try parseIndexLine())
         case O.global:
             let module = try readTextLine()
