@@ -416,6 +416,19 @@ extension PickleUnpickler {
     /// BINUNICODE*: valid UTF-8 stays where it is in the input; joined surrogate pairs go to the heap.
     @inline(__always)
     mutating func pushText(_ n: Int) throws(PickleError) {
+        // Everything in bounds (input, frame, budget, stack) and the text plain UTF-8: one pass, no
+        // separate checks. Anything else takes the checked path below, which names the error.
+        let at = pos
+        if n <= limit &- at, decodedBytes &+ n &+ 16 <= limits.maxDecodedBytes, stack.count < limits.maxStackDepth,
+           PickleUTF8.isASCII(base + at, n) || PickleUTF8.validate(base + at, n) == .valid {
+            pos = at &+ n
+            decodedBytes = decodedBytes &+ n &+ 16
+            var r = PickleRawNode(tag: .string, payload: UInt64(at))
+            r.count = UInt32(truncatingIfNeeded: n)
+            st.raw.append(r)
+            stack.append(st.raw.count - 1)
+            return
+        }
         let s = try takeCharged(n)
         if PickleUTF8.isASCII(base + s, n) {
             try pushSlice(.string, at: s, count: n)
