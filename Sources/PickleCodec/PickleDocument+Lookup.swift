@@ -17,6 +17,8 @@ extension PickleDocument {
     /// - Returns: the value's reference, or nil when absent or `container` is neither.
     public func value(forKey key: String, in container: PickleRef) -> PickleRef? {
         guard container.index >= 0, container.index < nodes.count else { return nil }
+        let r = storage.raw[container.index]
+        if r.tag == .dict { return find(key, inDict: r) }
         switch self[container] {
         case .dict(let d):
             return find(key, keys: d.keys, values: d.values)
@@ -37,6 +39,32 @@ extension PickleDocument {
             }
         default:
             return nil
+        }
+    }
+
+    /// ``find(_:keys:values:)`` on a dict's storage: ASCII keys compare as bytes, without building strings.
+    private func find(_ key: String, inDict r: PickleRawNode) -> PickleRef? {
+        var utf8 = key
+        return utf8.withUTF8 { wanted -> PickleRef? in
+            let asciiKey = wanted.allSatisfy { $0 < 0x80 }
+            var found: PickleRef?
+            var i = r.start
+            let end = r.start + Int(r.count)
+            while i + 1 < end {
+                let k = storage.items[i]
+                let kr = storage.raw[k]
+                if kr.tag == .string || kr.tag == .py2String {
+                    let same = storage.withBytes(of: kr) { bytes -> Bool in
+                        if asciiKey && bytes.allSatisfy({ $0 < 0x80 }) {
+                            return bytes.count == wanted.count && bytes.elementsEqual(wanted)
+                        }
+                        return text(of: PickleRef(k)) == key
+                    }
+                    if same { found = PickleRef(storage.items[i + 1]) }
+                }
+                i += 2
+            }
+            return found
         }
     }
 
