@@ -98,7 +98,11 @@ extension PickleBigInt {
             utf8 = utf8.dropFirst()
         }
         guard !utf8.isEmpty, utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        let digits = Array(utf8)
+        self.init(digits: Array(utf8), negative: negative)
+    }
+
+    /// The integer of ASCII decimal `digits` (checked by the caller), negated when `negative`.
+    init<C: RandomAccessCollection>(digits: C, negative: Bool) where C.Element == UInt8, C.Index == Int {
         var limbs: [UInt32] = []  // base 2^32, least significant first
         var start = 0
         let firstChunk = digits.count % 9 == 0 ? 9 : digits.count % 9
@@ -107,7 +111,7 @@ extension PickleBigInt {
             var chunk: UInt32 = 0
             var scale: UInt64 = 1
             for k in start ..< start + chunkLength {
-                chunk = chunk * 10 + UInt32(digits[k] - 0x30)
+                chunk = chunk * 10 + UInt32(digits[digits.startIndex + k] - 0x30)
                 scale *= 10
             }
             var carry = UInt64(chunk)

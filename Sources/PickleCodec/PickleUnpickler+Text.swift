@@ -70,9 +70,7 @@ extension PickleUnpickler {
             for i in start ..< r.upperBound { v = v * 10 + Int64(input[i] - 0x30) }
             return .int(negative ? -v : v)
         }
-        var text = negative ? "-" : ""
-        text.unicodeScalars.append(contentsOf: input[start ..< r.upperBound].map { Unicode.Scalar($0) })
-        guard let big = PickleBigInt(decimal: text) else { throw fail(.invalidText, "integer does not parse") }
+        let big = PickleBigInt(digits: UnsafeBufferPointer(start: base + start, count: digitCount), negative: negative)
         if let small = big.int64 { return .int(small) }
         return .bigInt(big)
     }
