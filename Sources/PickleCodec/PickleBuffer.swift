@@ -10,10 +10,11 @@ struct PickleBuffer<Element: BitwiseCopyable> {
     var count = 0
     private(set) var capacity: Int
 
-    /// Allocates room for `capacity` elements (at least 4).
+    /// Allocates room for `capacity` elements; none for 0 (the first append allocates).
     init(capacity: Int) {
-        self.capacity = max(capacity, 4)
-        base = .allocate(capacity: self.capacity)
+        self.capacity = max(capacity, 0)
+        base = self.capacity > 0 ? .allocate(capacity: self.capacity)
+            : UnsafeMutablePointer(bitPattern: MemoryLayout<Element>.alignment)!  // never read: count is 0
     }
 
     @inline(__always)
@@ -84,10 +85,10 @@ struct PickleBuffer<Element: BitwiseCopyable> {
     /// Doubles the room (at least to `minimum`); `keepingOld` leaves the old memory for the caller to free.
     @inline(never)
     private mutating func grow(to minimum: Int, keepingOld: Bool = false) {
-        let newCapacity = Swift.max(minimum, 2 * capacity)
+        let newCapacity = Swift.max(minimum, 2 * capacity, 8)
         let fresh = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
         fresh.initialize(from: base, count: count)
-        if !keepingOld { base.deallocate() }
+        if !keepingOld && capacity > 0 { base.deallocate() }
         base = fresh
         capacity = newCapacity
     }
@@ -98,11 +99,11 @@ struct PickleBuffer<Element: BitwiseCopyable> {
     /// An independent copy (its own memory).
     func copy() -> PickleBuffer<Element> {
         var c = PickleBuffer(capacity: count)
-        c.base.initialize(from: base, count: count)
+        if count > 0 { c.base.initialize(from: base, count: count) }
         c.count = count
         return c
     }
 
     /// Releases the memory; the buffer must not be used afterwards.
-    func free() { base.deallocate() }
+    func free() { if capacity > 0 { base.deallocate() } }
 }

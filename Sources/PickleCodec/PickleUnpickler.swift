@@ -48,7 +48,7 @@ struct PickleUnpickler {
         let expected = min(input.count / 4, 4096)
         st = PickleStorage(input: input, nodeCapacity: expected, itemCapacity: expected)
         stack = PickleBuffer(capacity: 32)
-        marks = PickleBuffer(capacity: 8)
+        marks = PickleBuffer(capacity: 0)  // protocol 2+ sessions open few MARKs, often none
         memoDense = PickleBuffer(capacity: expected)
     }
 
