@@ -96,7 +96,8 @@ extension PickleUnpickler {
         for item in items { try requireHashable(item) }
         var r = st.raw[target]
         switch r.tag {
-        case .set, .frozenset where allowFrozen:
+        case .set, .frozenset:
+            guard r.tag == .set || allowFrozen else { throw fail(.typeMismatch, "ADDITEMS target is not a set") }
             guard items.count <= limits.maxContainerElements - Int(r.count) else {
                 throw fail(.limitExceeded, "container larger than maxContainerElements")
             }

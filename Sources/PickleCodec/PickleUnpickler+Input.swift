@@ -57,12 +57,6 @@ extension PickleUnpickler {
         return try take(n)
     }
 
-    /// Like ``read(_:)`` but charges the bytes to the decoded-bytes budget first.
-    mutating func readRangeCharged(_ n: Int) throws(PickleError) -> Range<Int> {
-        let s = try takeCharged(n)
-        return s ..< s + n
-    }
-
     /// 4-byte little-endian signed length (BINSTRING, LONG4): negative is an error, as in CPython.
     mutating func readLength4Signed() throws(PickleError) -> Int {
         let s = try take(4)

@@ -63,10 +63,6 @@ extension PickleUnpickler {
         stack.append(i)
     }
 
-    mutating func pushRef(_ ref: PickleRef) throws(PickleError) {
-        try pushIndex(ref.index)
-    }
-
     /// Pops the top item; items below the innermost MARK are out of reach, as in CPython.
     @inline(__always)
     mutating func popIndex() throws(PickleError) -> Int {

@@ -7,14 +7,8 @@ import Darwin
 extension PickleUnpickler {
     // MARK: - Integers
 
-    /// INT: `I<decimal>\n`; `I01\n`/`I00\n` are Python 2's True/False.
-    mutating func parseIntLine() throws(PickleError) -> PickleNode {
-        let r = try readLine()
-        return try parseIntLine(r)
-    }
-
-    /// INT with its line read: short plain decimals are pushed here, the rest (booleans, signs,
-    /// long or malformed numbers) go through ``parseIntLine(_:)``.
+    /// INT: `I<decimal>\n`; `I01\n`/`I00\n` are Python 2's True/False. Short plain decimals are
+    /// pushed here, the rest (booleans, signs, long or malformed numbers) go through ``parseIntLine(_:)``.
     mutating func pushIntLine() throws(PickleError) {
         let r = try readLine()
         if r.count >= 1, r.count <= 18, r.count == 1 || base[r.lowerBound] != 0x30 {
