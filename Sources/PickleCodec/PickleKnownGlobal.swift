@@ -6,37 +6,43 @@ enum PickleKnownGlobal: UInt32 {
     case copyregReconstructor, copyregNewobj, copyregNewobjEx, builtinsObject, builtinsDict
 
     init(_ g: PickleGlobal) {
-        // The names CPython 3 writes, without building the normalized name.
-        switch (g.module, g.name) {
-        case ("datetime", "datetime"): self = .datetime
-        case ("datetime", "date"): self = .date
-        case ("datetime", "timedelta"): self = .timedelta
-        case ("datetime", "timezone"): self = .timezone
-        case ("datetime", "time"): self = .time
-        case ("decimal", "Decimal"): self = .decimal
-        case ("_codecs", "encode"): self = .codecsEncode
-        case ("web.utils", "Storage"): self = .dictSubclass
-        case ("uuid", "UUID"): self = .uuid
-        case ("builtins", "set"): self = .set
-        case ("builtins", "frozenset"): self = .frozenset
-        case ("builtins", "bytes"): self = .bytes
-        case ("builtins", "bytearray"): self = .bytearray
-        case ("builtins", "object"): self = .builtinsObject
-        case ("builtins", "dict"): self = .builtinsDict
-        case ("copyreg", "_reconstructor"): self = .copyregReconstructor
-        case ("copyreg", "__newobj__"): self = .copyregNewobj
-        case ("copyreg", "__newobj_ex__"): self = .copyregNewobjEx
-        // Python 2 names, which CPython 3 also writes at protocols 0-2.
-        case ("__builtin__", "set"): self = .set
-        case ("__builtin__", "frozenset"): self = .frozenset
-        case ("__builtin__", "bytearray"): self = .bytearray
-        case ("__builtin__", "object"): self = .builtinsObject
-        case ("__builtin__", "dict"): self = .builtinsDict
-        case ("copy_reg", "_reconstructor"): self = .copyregReconstructor
-        case ("copy_reg", "__newobj__"): self = .copyregNewobj
-        case ("datetime", _), ("builtins", _), ("copyreg", _), ("uuid", _), ("decimal", _): self = .other
-        default: self = Self(normalized: g.normalized)
+        // The names CPython 3 (and 2) write, module first: a handful of comparisons per global,
+        // without building the normalized name.
+        let known: PickleKnownGlobal?
+        switch g.module {
+        case "datetime":
+            switch g.name {
+            case "datetime": known = .datetime
+            case "date": known = .date
+            case "timedelta": known = .timedelta
+            case "timezone": known = .timezone
+            case "time": known = .time
+            default: known = .other
+            }
+        case "decimal": known = g.name == "Decimal" ? .decimal : .other
+        case "builtins", "__builtin__":
+            switch g.name {
+            case "set": known = .set
+            case "frozenset": known = .frozenset
+            case "bytes": known = g.module == "builtins" ? .bytes : nil  // Python 2's bytes is str: renamed
+            case "bytearray": known = .bytearray
+            case "object": known = .builtinsObject
+            case "dict": known = .builtinsDict
+            default: known = nil
+            }
+        case "copyreg", "copy_reg":
+            switch g.name {
+            case "_reconstructor": known = .copyregReconstructor
+            case "__newobj__": known = .copyregNewobj
+            case "__newobj_ex__": known = .copyregNewobjEx
+            default: known = .other
+            }
+        case "uuid": known = g.name == "UUID" ? .uuid : .other
+        case "_codecs": known = g.name == "encode" ? .codecsEncode : .other
+        case "web.utils": known = g.name == "Storage" ? .dictSubclass : nil
+        default: known = nil
         }
+        self = known ?? Self(normalized: g.normalized)
     }
 
     /// Classification of a name after Python 2 renames and module aliases.

@@ -249,11 +249,10 @@ struct PickleUnpickler {
             let name = try readTextLine()
             try pushGlobal(PickleGlobal(module: module, name: name))
         case O.stackGlobal:
-            let nameRef = try pop(), moduleRef = try pop()
-            guard case .string(let name) = st[nameRef], case .string(let module) = st[moduleRef] else {
-                throw fail(.typeMismatch, "STACK_GLOBAL requires two str")
-            }
-            try pushGlobal(PickleGlobal(module: module, name: name))
+            let name = st.raw[try popIndex()], module = st.raw[try popIndex()]
+            guard name.tag == .string, module.tag == .string else { throw fail(.typeMismatch, "STACK_GLOBAL requires two str") }
+            try pushGlobal(PickleGlobal(module: st.withBytes(of: module) { String(decoding: $0, as: UTF8.self) },
+                                        name: st.withBytes(of: name) { String(decoding: $0, as: UTF8.self) }))
         case O.reduce:
             let args = try popIndex(), callable = try popIndex()
             if try reduceFast(callable: callable, args: args) { return }
