@@ -72,12 +72,6 @@ struct PickleKeyView {
         let value = Double(sign: negative ? .minus : .plus, exponent: low, significand: Double(significand))
         return value
     }
-
-    static func isASCII(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        var any: UInt8 = 0
-        for i in 0 ..< n { any |= p[i] }
-        return any < 0x80
-    }
 }
 
 /// A 256-bit set of key fingerprints: a new key of a small dict is compared with the others

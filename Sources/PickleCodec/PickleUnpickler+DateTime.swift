@@ -42,14 +42,14 @@ extension PickleUnpickler {
         }
     }
 
-    private func checkedDate(_ year: Int, _ month: Int, _ day: Int) throws(PickleError) -> PickleDate {
+    func checkedDate(_ year: Int, _ month: Int, _ day: Int) throws(PickleError) -> PickleDate {
         guard year >= 1, year <= 9999, month >= 1, month <= 12, day >= 1, day <= Self.daysInMonth(year, month) else {
             throw fail(.badValue, "date field out of range")
         }
         return PickleDate(year: year, month: month, day: day)
     }
 
-    private func checkedTime(_ h: Int, _ m: Int, _ s: Int, _ us: Int, fold: Int, tz: PickleRef?) throws(PickleError) -> PickleTime {
+    func checkedTime(_ h: Int, _ m: Int, _ s: Int, _ us: Int, fold: Int, tz: PickleRef?) throws(PickleError) -> PickleTime {
         guard h >= 0, h < 24, m >= 0, m < 60, s >= 0, s < 60, us >= 0, us < 1_000_000, fold == 0 || fold == 1 else {
             throw fail(.badValue, "time field out of range")
         }

@@ -32,8 +32,8 @@ extension PickleUnpickler {
             let b = stateBytes(first)
             let year = Int(b.0) << 8 | Int(b.1), month = Int(b.2 & 0x7F), day = Int(b.3)
             let hour = Int(b.4), minute = Int(b.5), second = Int(b.6), us = Int(b.7) << 16 | Int(b.8) << 8 | Int(b.9)
-            try checkDate(year, month, day)
-            try checkTime(hour, minute, second, us)
+            _ = try checkedDate(year, month, day)
+            _ = try checkedTime(hour, minute, second, us, fold: 0, tz: nil)
             var r = PickleRawNode(tag: .datetime, payload: UInt64(year) << 40 | UInt64(month) << 32 | UInt64(day) << 24
                                     | UInt64(hour) << 16 | UInt64(minute) << 8 | UInt64(second))
             r.count = UInt32(us) | UInt32(b.2 >> 7) << 31
@@ -43,7 +43,7 @@ extension PickleUnpickler {
             guard n == 1, first.tag == .bytes || first.tag == .py2String, first.count == 4 else { return false }
             let b = stateBytes(first)
             let year = Int(b.0) << 8 | Int(b.1), month = Int(b.2), day = Int(b.3)
-            try checkDate(year, month, day)
+            _ = try checkedDate(year, month, day)
             try pushRaw(PickleRawNode(tag: .date, payload: UInt64(year) << 16 | UInt64(month) << 8 | UInt64(day)))
         case .timedelta:
             guard n <= 3 else { return false }
@@ -131,18 +131,6 @@ extension PickleUnpickler {
         var b: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &b) { $0.baseAddress!.copyMemory(from: p, byteCount: min(Int(r.count), 10)) }
         return b
-    }
-
-    private func checkDate(_ year: Int, _ month: Int, _ day: Int) throws(PickleError) {
-        guard year >= 1, year <= 9999, month >= 1, month <= 12, day >= 1, day <= Self.daysInMonth(year, month) else {
-            throw fail(.badValue, "date field out of range")
-        }
-    }
-
-    private func checkTime(_ h: Int, _ m: Int, _ s: Int, _ us: Int) throws(PickleError) {
-        guard h >= 0, h < 24, m >= 0, m < 60, s >= 0, s < 60, us >= 0, us < 1_000_000 else {
-            throw fail(.badValue, "time field out of range")
-        }
     }
 
     /// Pushes the Latin-1 bytes of a str node (false, nothing pushed, when a code point is above U+00FF).

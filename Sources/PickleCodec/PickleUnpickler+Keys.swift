@@ -31,7 +31,7 @@ extension PickleUnpickler {
             let kind: PickleKeyView.Kind
             switch r.tag {
             case .string: kind = .text
-            case .py2String: kind = p.map { PickleKeyView.isASCII($0, n) } ?? true ? .text : .py2Bytes
+            case .py2String: kind = p.map { PickleUTF8.isASCII($0, n) } ?? true ? .text : .py2Bytes
             case .bytes: kind = .bytes
             default: kind = .bigInt
             }

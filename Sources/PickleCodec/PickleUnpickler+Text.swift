@@ -357,18 +357,9 @@ extension PickleUnpickler {
 
     /// Appends the UTF-8 encoding of scalar value `v` (not a surrogate, at most U+10FFFF).
     static func appendUTF8(_ v: UInt32, to utf8: inout [UInt8]) {
-        switch v {
-        case 0 ..< 0x80:
-            utf8.append(UInt8(v))
-        case 0x80 ..< 0x800:
-            utf8.append(UInt8(0xC0 | v >> 6)); utf8.append(UInt8(0x80 | v & 0x3F))
-        case 0x800 ..< 0x10000:
-            utf8.append(UInt8(0xE0 | v >> 12)); utf8.append(UInt8(0x80 | v >> 6 & 0x3F))
-            utf8.append(UInt8(0x80 | v & 0x3F))
-        default:
-            utf8.append(UInt8(0xF0 | v >> 18)); utf8.append(UInt8(0x80 | v >> 12 & 0x3F))
-            utf8.append(UInt8(0x80 | v >> 6 & 0x3F)); utf8.append(UInt8(0x80 | v & 0x3F))
-        }
+        var four: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        let n = withUnsafeMutableBytes(of: &four) { putUTF8(v, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+        withUnsafeBytes(of: four) { utf8.append(contentsOf: $0.prefix(n)) }
     }
 
     /// BINUNICODE payload with encoded surrogates or invalid UTF-8: CPython's `surrogatepass` encodings

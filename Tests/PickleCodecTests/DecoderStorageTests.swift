@@ -609,4 +609,25 @@ import PickleCodec
         let m = odd.append(mismatched)
         #expect(odd[m] == mismatched)
     }
+
+    // MARK: - Key lookup in storage
+
+    /// `value(forKey:in:)` compares ASCII keys in place and falls back to Swift string
+    /// equality for the others (so canonically equivalent spellings still find each other).
+    @Test func valueForKeyReadsStorage() throws {
+        // pickle.dumps({'café': 1, 'uid': 2, 'e\u0301té': 3}, 4)
+        let bytes: [UInt8] = [128, 4, 149, 34, 0, 0, 0, 0, 0, 0, 0, 125, 148, 40, 140, 5, 99, 97, 102, 195, 169, 148, 75, 1,
+                              140, 3, 117, 105, 100, 148, 75, 2, 140, 6, 101, 204, 129, 116, 195, 169, 148, 75, 3, 117, 46]
+        let doc = try PickleDecoder().decode(pickle: bytes)
+        #expect(doc.value(forKey: "uid", in: doc.root).map { doc[$0] } == .int(2))
+        #expect(doc.value(forKey: "caf\u{E9}", in: doc.root).map { doc[$0] } == .int(1))
+        #expect(doc.value(forKey: "cafe\u{301}", in: doc.root).map { doc[$0] } == .int(1))  // Swift ==: canonical equivalence
+        #expect(doc.value(forKey: "\u{E9}t\u{E9}", in: doc.root).map { doc[$0] } == .int(3))
+        #expect(doc.value(forKey: "ui", in: doc.root) == nil)
+        #expect(doc.value(forKey: "uidd", in: doc.root) == nil)
+        // A Python 2 str key (protocol 0 STRING) is found by its text; a non-dict has no keys.
+        let py2 = try PickleDecoder().decode(pickle: Array("(dp0\nS'uid'\np1\nI7\nsS'n'\np2\nS'\\xe9'\np3\ns.".utf8))
+        #expect(py2.value(forKey: "uid", in: py2.root).map { py2[$0] } == .int(7))
+        #expect(py2.lookup(path: ["uid", "x"]) == nil)
+    }
 }
