@@ -62,7 +62,7 @@ struct SyncPipeline: Sendable {
     /// - Parameters:
     ///   - keys: distinct session ids.
     ///   - connection: the query connection.
-    ///   - logger: for warnings about bad values (session id, column, reason; never the value).
+    ///   - logger: for warnings about bad values (session reference, column, reason; never the value nor the session id).
     func sync(keys: [String], on connection: PGConnection, logger: Logger) async throws(PGError) -> Result {
         let rows = try await reader.read(keys: keys, on: connection)
         return try await sync(rows: rows, on: connection, logger: logger)
@@ -136,20 +136,21 @@ struct SyncPipeline: Sendable {
         } catch {
             if error.isConnectionError { throw error }
             logger.error("session could not be written", metadata: [
-                "sync.session_id": "\(session.key)", "pg.sqlstate": "\(error.sqlState ?? "")",
+                "sync.session_ref": "\(SessionRef(session.key))", "pg.sqlstate": "\(error.sqlState ?? "")",
             ])
         }
         return r
     }
 
     /// Logs one warning per problem of the sessions that were current; returns how many.
+    /// The session is named by its ``SessionRef``: the id is a credential (the errors table keeps it).
     private func report(_ sessions: [DecodedSession], _ outcome: GuardedUpsert.Outcome, logger: Logger) -> Int {
         var count = 0
         for s in sessions where !s.problems.isEmpty {
             count += s.problems.count
             for p in s.problems {
                 logger.warning("session value not stored", metadata: [
-                    "sync.session_id": "\(s.key)", "sync.column": "\(p.column)", "sync.reason": "\(p.reason)",
+                    "sync.session_ref": "\(SessionRef(s.key))", "sync.column": "\(p.column)", "sync.reason": "\(p.reason)",
                 ])
             }
         }
@@ -157,7 +158,7 @@ struct SyncPipeline: Sendable {
             count += 1
             let ref = columns.first { $0.mapping.name == m.column }?.mapping.references
             logger.warning("session value not stored", metadata: [
-                "sync.session_id": "\(m.key)", "sync.column": "\(m.column)",
+                "sync.session_ref": "\(SessionRef(m.key))", "sync.column": "\(m.column)",
                 "sync.reason": "no row in \(ref?.text ?? "the referenced table") has this value",
             ])
         }

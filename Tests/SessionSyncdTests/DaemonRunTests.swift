@@ -117,8 +117,18 @@ import Testing
             #expect(try await db.field("wrong", "user_role") == "dddddddddd")
             #expect(!FileManager.default.fileExists(atPath: marker))
             #expect(try await db.scalar("SELECT value_excerpt FROM session_sync_errors WHERE session_id = 'fk'") == "999")
-            // The log names the session and column, never the value.
-            #expect(daemon!.log.contains("sync.session_id=fk"))
+            // The log names the session by its reference and the column; never the value, never the session id.
+            let log = daemon!.log
+            let bad = ["fk", "undecodable", "hostile", "hostiledict", "wrong"]
+            for k in bad {
+                #expect(log.contains("sync.session_ref=\(SessionRef(k))\n"), "no reference for \(k):\n\(log)")
+            }
+            #expect(logfmtValues(log).contains(SessionRef("fk").description) && logfmtValues(log).contains("uid"))
+            #expect(Set(logfmtValues(log)).isDisjoint(with: bad), "a session id was logged:\n\(log)")
+            #expect(!log.contains("hostiledict") && !log.contains("session_id"), "\(log)")
+            // The documented query takes an operator from the logged reference to the (CHAR(40), space-padded) row.
+            let found = try await db.connection.query(DaemonLogTests.documentedQuery, [.text(SessionRef("fk").description)])
+            #expect(found.rowCount == 1 && found[0, 0]?.trimmingCharacters(in: .whitespaces) == "fk" && found[0, 0]?.count == 40)
             #expect(!daemon!.log.contains("/fk"))
             #expect(!daemon!.log.contains("seven"))
             #expect(daemon!.process.isRunning)
@@ -236,6 +246,15 @@ import Testing
     }
 }
 
+/// The values of a logfmt log's `key=value` pairs, without their quotes (escapes left as written).
+func logfmtValues(_ log: String) -> [String] {
+    let pair = try! Regex(#"[^ \n=]+=("(?:[^"\\]|\\.)*"|[^ \n]*)"#)
+    return log.matches(of: pair).map { m in
+        let v = String(log[m.output[1].range!])
+        return v.hasPrefix("\"") ? String(v.dropFirst().dropLast()) : v
+    }
+}
+
 @Suite struct DaemonLogTests {
     @Test func logsNeverHoldThePasswordOrSessionContents() async throws {
         let db = try await DaemonTestDatabase.create()
@@ -245,10 +264,17 @@ import Testing
             // Local connections use trust authentication here: the password is accepted and ignored.
             daemon = try DaemonProcess(["run", "--dsn", "dbname=\(db.name) password=Hunter2-secret"])
             #expect(try await daemon!.waitForLog("caught up"), "\(daemon!.log)")
-            try await db.put("p1", try TestPickle.base64("{'uid': 77777, 'current_page': '/private/medical-record', 'user_role': 'patient'}"))
-            #expect(try await db.eventually { try await db.fields("p1") != nil })
-            #expect(try await daemon!.waitForLog("sync.session_id=p1"))
+            // A web.py session id (40 hex digits): a credential, so the log holds its reference only.
+            let id = "5f2b8c0e9d41a7b36c0f1e2d3a4b5c6d7e8f9a0b"
+            try await db.put(id, try TestPickle.base64("{'uid': 77777, 'current_page': '/private/medical-record', 'user_role': 'patient'}"))
+            #expect(try await db.eventually { try await db.fields(id) != nil })
+            #expect(try await daemon!.waitForLog("sync.session_ref=\(SessionRef(id))"), "\(daemon!.log)")
             let log = daemon!.log
+            #expect(!log.contains(id), "\(log)")
+            #expect(!log.contains(String(id.prefix(12))))
+            // The documented query finds the session of the reference the daemon logged.
+            let found = try await db.connection.query(Self.documentedQuery, [.text(SessionRef(id).description)])
+            #expect(found.rowCount == 1 && found[0, 0] == id)
             #expect(!log.contains("Hunter2"))
             #expect(!log.contains("medical-record"))
             #expect(!log.contains("77777"))
@@ -258,5 +284,38 @@ import Testing
             throw error
         }
         try await finish(daemon, db)
+    }
+
+    /// docs/daemon.md's query from a log line's `sync.session_ref` to the session, with `'<ref>'` as `$1`.
+    static var documentedQuery: String {
+        get throws {
+            let query = "SELECT session_id FROM sessions WHERE left(encode(sha256(convert_to(rtrim(session_id), 'UTF8')), 'hex'), 12) = '<ref>';"
+            let docs = try ConfigTestSupport.readText("docs/daemon.md")
+            #expect(docs.contains(query), "docs/daemon.md no longer shows the query this test checks")
+            return query.replacingOccurrences(of: "'<ref>'", with: "$1").replacingOccurrences(of: ";", with: " ORDER BY 1")
+        }
+    }
+
+    /// For every key type: the documented query maps each session's reference back to exactly that session
+    /// (CHAR(n) padding, trailing spaces in VARCHAR/TEXT, non-ASCII, ids as long as the column).
+    @Test(arguments: KeyTypeTests.keyTypes)
+    func documentedQueryFindsTheSessionOfEveryReference(keyType: String) async throws {
+        let db = try await DaemonTestDatabase.create("CREATE TABLE sessions (session_id \(keyType) PRIMARY KEY, data text)")
+        do {
+            var ids = ["a", "fk", "5f2b8c0e9d41a7b36c0f1e2d3a4b5c6d7e8f9a0b", "café-☃-😀", "with space", String(repeating: "z", count: 40)]
+            if !keyType.hasPrefix("char") { ids.append("trailing  ") }  // CHAR(n) cannot keep trailing spaces
+            for id in ids {
+                _ = try await db.connection.query("INSERT INTO sessions VALUES ($1, '')", [.text(id)])
+            }
+            for id in ids {
+                let found = try await db.connection.query(Self.documentedQuery, [.text(SessionRef(id).description)])
+                #expect(found.rowCount == 1, "\(keyType) \(id)")
+                #expect(found[0, 0].map { String(SessionRef.normalized($0)) } == String(SessionRef.normalized(id)), "\(keyType) \(id)")
+            }
+        } catch {
+            await db.drop()
+            throw error
+        }
+        await db.drop()
     }
 }

@@ -43,9 +43,9 @@ private func jsonObject(_ line: String) throws -> [String: Any] {
 
     @Test func logfmtLine() {
         let capture = LogLineCapture()
-        logger(.logfmt, capture).info("batch synced", metadata: ["sync.batch_size": "12", "sync.session_id": "ab12"])
+        logger(.logfmt, capture).info("batch synced", metadata: ["sync.batch_size": "12", "sync.session_ref": "3f1a9c0b7d2e"])
         #expect(capture.lines == [
-            "ts=2026-11-27T08:40:00.123Z level=info msg=\"batch synced\" sync.batch_size=12 sync.session_id=ab12\n",
+            "ts=2026-11-27T08:40:00.123Z level=info msg=\"batch synced\" sync.batch_size=12 sync.session_ref=3f1a9c0b7d2e\n",
         ])
     }
 
@@ -105,6 +105,8 @@ private func jsonObject(_ line: String) throws -> [String: Any] {
             "config.dsn_source": "hunter2",
             "items": [["password": "hunter2"]],
             "secrets": ["a": "hunter2"],
+            "sync.session_id": "hunter2",
+            "web": ["sessionId": "hunter2"],
         ])
         let line = capture.lines[0]
         #expect(!line.contains("hunter2"), "\(line)")
@@ -132,7 +134,7 @@ private func jsonObject(_ line: String) throws -> [String: Any] {
     @Test func jsonLineIsOneValidObject() throws {
         let capture = LogLineCapture()
         logger(.json, capture).error("bad \"pickle\"\nat\tbyte", metadata: [
-            "sync.session_id": "ab\u{1}c",
+            "sync.column": "ab\u{1}c",
             "pg.sqlstate": "23503",
             "list": ["x", "y"],
             "msg": "collides",
@@ -145,7 +147,7 @@ private func jsonObject(_ line: String) throws -> [String: Any] {
         #expect(object["ts"] as? String == "2026-11-27T08:40:00.123Z")
         #expect(object["level"] as? String == "error")
         #expect(object["msg"] as? String == "bad \"pickle\"\nat\tbyte")
-        #expect(object["sync.session_id"] as? String == "ab\u{1}c")
+        #expect(object["sync.column"] as? String == "ab\u{1}c")
         #expect(object["pg.sqlstate"] as? String == "23503")
         #expect(object["list"] as? [String] == ["x", "y"])
         #expect(object["_msg"] as? String == "collides")

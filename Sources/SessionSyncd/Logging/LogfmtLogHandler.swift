@@ -1,7 +1,7 @@
 import Logging
 
 /// Writes one logfmt line per event:
-/// `ts=2026-11-27T08:40:00.123Z level=info msg="batch synced" sync.batch_size=12 sync.session_id=ab12`.
+/// `ts=2026-11-27T08:40:00.123Z level=info msg="batch synced" sync.batch_size=12 sync.session_ref=3f1a9c0b7d2e`.
 ///
 /// `msg` is always quoted; other values only when needed. Metadata keys are sorted; nested
 /// dictionaries become dotted keys; secrets are redacted (``LogRedaction``).
