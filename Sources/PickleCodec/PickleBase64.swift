@@ -90,6 +90,27 @@ enum PickleBase64 {
                 // Two groups per step, 8 bytes stored and 6 kept (the last step's spare bytes land in
                 // the 3 bytes `dst` holds beyond the output, or are overwritten by the next step).
                 let text = UnsafeRawPointer(src.baseAddress!)
+                // Whole 76-column lines as `base64.encodebytes` writes them: nine 8-character steps, one
+                // group and the newline, without the failed steps the loops below take at each line end.
+                lines: while i &+ 77 <= n && src[i &+ 76] == 0x0A {
+                    var step = 0
+                    while step < 9 {
+                        let w = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: i &+ step &* 8, as: UInt64.self))
+                        let a = pairs[Int(w & 0xFFFF)], b = pairs[Int(w >> 16 & 0xFFFF)]
+                        let c = pairs[Int(w >> 32 & 0xFFFF)], d = pairs[Int(w >> 48)]
+                        guard (a | b | c | d) & 0x8000 == 0 else { break lines }
+                        let v = UInt64(a) << 52 | UInt64(b) << 40 | UInt64(c) << 28 | UInt64(d) << 16
+                        out.storeBytes(of: v.bigEndian, toByteOffset: o &+ step &* 6, as: UInt64.self)
+                        step &+= 1
+                    }
+                    let e = pairs[Int(src[i &+ 72]) | Int(src[i &+ 73]) << 8]
+                    let f = pairs[Int(src[i &+ 74]) | Int(src[i &+ 75]) << 8]
+                    guard (e | f) & 0x8000 == 0 else { break }
+                    // 4 bytes stored, 3 kept (see the group loop below).
+                    out.storeBytes(of: (UInt32(e) << 20 | UInt32(f) << 8).bigEndian, toByteOffset: o &+ 54, as: UInt32.self)
+                    o &+= 57
+                    i &+= 77
+                }
                 while i &+ 8 <= n {
                     // Eight characters as four pairs, 12 bits each.
                     let w = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: i, as: UInt64.self))

@@ -25,6 +25,41 @@ enum PickleUTF8 {
         return any < 0x80
     }
 
+    /// True when the `n` bytes at `p` are UTF-8 without encoded surrogates: the common case in one pass.
+    ///
+    /// ASCII is checked 16 bytes at a time; at the first word with a high bit the rest goes to
+    /// ``validate(_:_:)``, from that word (every byte before it is ASCII, so it starts a character).
+    /// - Parameter readable: bytes readable from `p` (at least `n`); with 8 or more, a short text is
+    ///   checked with one masked load instead of a byte loop.
+    @inline(__always)
+    static func isPlain(_ p: UnsafePointer<UInt8>, _ n: Int, readable: Int) -> Bool {
+        let raw = UnsafeRawPointer(p)
+        let high: UInt64 = 0x8080_8080_8080_8080
+        if n < 8 {
+            if readable >= 8 {
+                // Little-endian: the text's bytes are the word's low `n` bytes.
+                let word = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+                let mask: UInt64 = n == 0 ? 0 : ~0 >> UInt64(64 &- 8 &* n)
+                if word & mask & high == 0 { return true }
+            } else if isASCII(p, n) {
+                return true
+            }
+            return validate(p, n) == .valid
+        }
+        var i = 0
+        while i &+ 16 <= n {
+            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                | raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)
+            if word & high != 0 { return validate(p + i, n &- i) == .valid }
+            i &+= 16
+        }
+        // 0 to 15 bytes left (n >= 8): the word at i and the last word, overlapping.
+        let tail = raw.loadUnaligned(fromByteOffset: min(i, n &- 8), as: UInt64.self)
+            | raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+        if tail & high == 0 { return true }
+        return validate(p + i, n &- i) == .valid
+    }
+
     /// Checks `n` bytes at `p`.
     static func validate(_ p: UnsafePointer<UInt8>, _ n: Int) -> Validity {
         var i = 0
@@ -44,6 +79,11 @@ enum PickleUTF8 {
             let b0 = p[i]
             if b0 < 0x80 {
                 i += 1
+                continue
+            }
+            // Two-byte characters (Latin letters with accents) are the common case: tested before the switch.
+            if b0 >= 0xC2 && b0 <= 0xDF && n - i >= 2 && p[i + 1] & 0xC0 == 0x80 {
+                i += 2
                 continue
             }
             switch b0 {

@@ -126,6 +126,12 @@ extension PickleUnpickler {
     mutating func readTextLine() throws(PickleError) -> String {
         let r = try readLine()
         try charge(r.count)
+        return try text(ofLine: r)
+    }
+
+    /// A line's bytes as a module or class name (already charged).
+    /// - Throws: `.invalidText` when they are not UTF-8.
+    func text(ofLine r: Range<Int>) throws(PickleError) -> String {
         let bytes = UnsafeBufferPointer(start: base + r.lowerBound, count: r.count)
         if PickleUTF8.isASCII(base + r.lowerBound, r.count) { return String(decoding: bytes, as: UTF8.self) }
         guard let s = String(validating: bytes, as: UTF8.self) else {

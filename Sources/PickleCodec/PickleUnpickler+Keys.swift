@@ -45,7 +45,8 @@ extension PickleUnpickler {
     mutating func mergePairs(into target: Int, _ r: inout PickleRawNode, _ kv: UnsafeBufferPointer<Int>, heapBase: UnsafePointer<UInt8>?) throws(PickleError) {
         // Small dicts (web.py sessions) find a repeated key by scanning; larger ones keep a hash table.
         let hashed = Int(r.count) / 2 + kv.count / 2 > Self.linearKeyScanLimit
-        var table = PickleKeyTable()
+        // Only a hashed dict has a table: creating one seeds a Hasher, too dear for every SETITEM.
+        var table: PickleKeyTable?
         var bloom = PickleKeyBloom()
         // One pair (protocol 0's SETITEM) is cheaper to scan for than to fingerprint the dict.
         let filtered = !hashed && kv.count > 2
@@ -58,13 +59,15 @@ extension PickleUnpickler {
             if let known = keyTables.removeValue(forKey: target) {
                 table = known
             } else {
+                var fresh = PickleKeyTable()
                 var p = 0
                 while 2 * p < Int(r.count) {
                     if let view = keyView(st.items[r.start + 2 * p], heapBase: heapBase) {
-                        _ = tableFindOrInsert(&table, view, pair: p, r, heapBase: heapBase)
+                        _ = tableFindOrInsert(&fresh, view, pair: p, r, heapBase: heapBase)
                     }
                     p += 1
                 }
+                table = fresh
             }
         }
         var k = 0
@@ -74,7 +77,7 @@ extension PickleUnpickler {
             if let view = keyView(key, heapBase: heapBase) {
                 let found: Int?
                 if hashed {
-                    found = tableFindOrInsert(&table, view, pair: Int(r.count) / 2, r, heapBase: heapBase)
+                    found = tableFindOrInsert(&table!, view, pair: Int(r.count) / 2, r, heapBase: heapBase)
                 } else {
                     // Scan only when a key with the same fingerprint is in the dict already.
                     found = !filtered || bloom.insert(view.fingerprint) ? firstKey(view, in: r, heapBase: heapBase) : nil
@@ -93,7 +96,7 @@ extension PickleUnpickler {
             r.count += 2
         }
         // Kept even when empty, so a dict of unmergeable keys is not rescanned on every SETITEM.
-        if hashed { keyTables[target] = table }
+        if let table { keyTables[target] = table }
     }
 
     /// Position of the first pair of `r` whose key equals `view`.

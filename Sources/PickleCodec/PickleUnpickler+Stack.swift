@@ -35,11 +35,12 @@ extension PickleUnpickler {
     }
 
     /// GLOBAL, STACK_GLOBAL: the name, classified once against the allowlist.
-    mutating func pushGlobal(_ g: PickleGlobal) throws(PickleError) {
+    /// - Parameter known: the classification when the caller already has it.
+    mutating func pushGlobal(_ g: PickleGlobal, known: PickleKnownGlobal? = nil) throws(PickleError) {
         if st.extras.isEmpty { st.extras.reserveCapacity(8) }
         st.extras.append(.global(g))
         var r = PickleRawNode(tag: .global, payload: UInt64(st.extras.count - 1))
-        r.count = PickleKnownGlobal(g).rawValue
+        r.count = (known ?? PickleKnownGlobal(g)).rawValue
         try pushRaw(r)
     }
 
@@ -142,6 +143,32 @@ extension PickleUnpickler {
     }
 
     // MARK: - Memo
+
+    /// Runs a MEMOIZE or BINPUT that follows the opcode just executed, as CPython writes one after
+    /// nearly every str, container and tuple.
+    ///
+    /// One well-predicted branch at each call site replaces a second trip through the opcode switch,
+    /// whose single indirect jump mispredicts often on the mixed opcode stream. The opcode is counted
+    /// and reported in errors exactly as the main loop would; at the opcode limit the loop takes it.
+    @inline(__always)
+    mutating func memoizeIfNext() throws(PickleError) {
+        guard pos &+ 1 < limit, opcodeCount < limits.maxOpcodes else { return }
+        let next = base[pos]
+        if next == PickleOpcode.memoize {
+            opcodeStart = pos
+            opcode = next
+            pos &+= 1
+            opcodeCount &+= 1
+            try memoPutFast(memoCount)
+        } else if next == PickleOpcode.binPut {
+            opcodeStart = pos
+            opcode = next
+            let index = Int(base[pos &+ 1])
+            pos &+= 2
+            opcodeCount &+= 1
+            try memoPutFast(index)
+        }
+    }
 
     /// ``memoPut(_:)`` for the next dense index (MEMOIZE, and CPython's PUT), inlined.
     @inline(__always)

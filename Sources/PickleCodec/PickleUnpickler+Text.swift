@@ -396,6 +396,32 @@ extension PickleUnpickler {
 
     // MARK: - Text and bytes as ranges of the input
 
+    /// SHORT_BINUNICODE of at most 16 ASCII bytes (dict keys, most short values), inlined into the loop.
+    ///
+    /// Two loads, masked to the text, check it when 16 bytes are readable from its start.
+    /// - Returns: false, having changed nothing, when ``pushText(_:)`` must handle it.
+    @inline(__always)
+    mutating func pushShortASCII(_ n: Int) -> Bool {
+        let at = pos
+        guard n <= 16, input.count &- at >= 16, n <= limit &- at, decodedBytes &+ n &+ 16 <= limits.maxDecodedBytes,
+              stack.count < limits.maxStackDepth else { return false }
+        let raw = UnsafeRawPointer(base + at)
+        let low = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        // Little-endian: the text is the low n bytes of the 16.
+        let bits = n &* 8
+        let lowMask: UInt64 = bits >= 64 ? ~0 : (1 &<< UInt64(bits)) &- 1
+        let highMask: UInt64 = bits <= 64 ? 0 : bits >= 128 ? ~0 : (1 &<< UInt64(bits &- 64)) &- 1
+        guard (low & lowMask | high & highMask) & 0x8080_8080_8080_8080 == 0 else { return false }
+        pos = at &+ n
+        decodedBytes = decodedBytes &+ n &+ 16
+        var r = PickleRawNode(tag: .string, payload: UInt64(at))
+        r.count = UInt32(truncatingIfNeeded: n)
+        st.raw.append(r)
+        stack.append(st.raw.count - 1)
+        return true
+    }
+
     /// BINUNICODE*: valid UTF-8 stays where it is in the input; joined surrogate pairs go to the heap.
     @inline(__always)
     mutating func pushText(_ n: Int) throws(PickleError) {
@@ -403,7 +429,7 @@ extension PickleUnpickler {
         // separate checks. Anything else takes the checked path below, which names the error.
         let at = pos
         if n <= limit &- at, decodedBytes &+ n &+ 16 <= limits.maxDecodedBytes, stack.count < limits.maxStackDepth,
-           PickleUTF8.isASCII(base + at, n) || PickleUTF8.validate(base + at, n) == .valid {
+           PickleUTF8.isPlain(base + at, n, readable: input.count &- at) {
             pos = at &+ n
             decodedBytes = decodedBytes &+ n &+ 16
             var r = PickleRawNode(tag: .string, payload: UInt64(at))

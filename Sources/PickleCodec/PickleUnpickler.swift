@@ -76,12 +76,18 @@ struct PickleUnpickler {
     private mutating func loop() throws(PickleError) -> Int {
         while true {
             opcodeStart = pos
-            guard pos < input.count else {
-                throw PickleError(.truncated, offset: pos, detail: "input ended before STOP")
+            let op: UInt8
+            if pos < limit {
+                op = base[pos]
+                pos &+= 1
+            } else {
+                guard pos < input.count else {
+                    throw PickleError(.truncated, offset: pos, detail: "input ended before STOP")
+                }
+                op = base[try takeSlow(1)]
             }
-            let op = try readByte()
             opcode = op
-            opcodeCount += 1
+            opcodeCount &+= 1  // at most one per input byte: no overflow
             guard opcodeCount <= limits.maxOpcodes else { throw fail(.limitExceeded, "more opcodes than maxOpcodes") }
             if op == PickleOpcode.stop { return try popIndex() }
             try execute(op)
@@ -102,12 +108,15 @@ struct PickleUnpickler {
         case O.binUnicode:
             let n = try readLength4Unsigned()
             try pushText(n)
+            try memoizeIfNext()
         case O.shortBinUnicode:
             let n = Int(try readByte())
-            try pushText(n)
+            if !pushShortASCII(n) { try pushText(n) }
+            try memoizeIfNext()
         case O.binUnicode8:
             let n = try readLength8()
             try pushText(n)
+            try memoizeIfNext()
         case O.memoize: try memoPutFast(memoCount)
         case O.binPut: try memoPutFast(Int(try readByte()))
         case O.longBinPut: try memoPutFast(try readLength4Unsigned())
@@ -132,10 +141,10 @@ struct PickleUnpickler {
         case O.none: try pushScalar(.none, 0)
         case O.newTrue: try pushScalar(.bool, 1)
         case O.newFalse: try pushScalar(.bool, 0)
-        case O.emptyDict: try pushContainer(.dict, count: 0)
-        case O.emptyList: try pushContainer(.list, count: 0)
+        case O.emptyDict: try pushContainer(.dict, count: 0); try memoizeIfNext()
+        case O.emptyList: try pushContainer(.list, count: 0); try memoizeIfNext()
         case O.emptyTuple: try pushContainer(.tuple, count: 0)
-        case O.emptySet: try pushContainer(.set, count: 0)
+        case O.emptySet: try pushContainer(.set, count: 0); try memoizeIfNext()
         case O.setItem:
             guard stack.count - 3 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
             let kv = popItems(2)
@@ -155,12 +164,15 @@ struct PickleUnpickler {
         case O.tuple1:
             guard stack.count - 1 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
             try pushTupleFromStack(1)
+            try memoizeIfNext()
         case O.tuple2:
             guard stack.count - 2 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
             try pushTupleFromStack(2)
+            try memoizeIfNext()
         case O.tuple3:
             guard stack.count - 3 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
             try pushTupleFromStack(3)
+            try memoizeIfNext()
         case O.tuple:
             guard marks.count > 0 else { throw fail(.markMissing, "no MARK on the stack") }
             let m = marks.removeLast()
@@ -173,6 +185,7 @@ struct PickleUnpickler {
         case O.shortBinBytes:
             let n = Int(try readByte())
             try pushBytes(.bytes, n)
+            try memoizeIfNext()
         case O.binBytes:
             let n = try readLength4Unsigned()
             try pushBytes(.bytes, n)
@@ -245,22 +258,46 @@ struct PickleUnpickler {
         case O.put: try memoPutFast(try parseIndexLine())
         case O.get: try memoGet(try parseIndexLine())
         case O.global:
-            let module = try readTextLine()
-            let name = try readTextLine()
-            try pushGlobal(PickleGlobal(module: module, name: name))
+            // Checks in the order of two readTextLine() calls, so errors stay the same; an allowlisted
+            // name (ASCII) is then found by its bytes, without building strings.
+            let moduleLine = try readLine()
+            try charge(moduleLine.count)
+            let moduleASCII = PickleUTF8.isASCII(base + moduleLine.lowerBound, moduleLine.count)
+            let moduleText = moduleASCII ? nil : try text(ofLine: moduleLine)
+            let nameLine = try readLine()
+            try charge(nameLine.count)
+            let found = moduleASCII ? PickleKnownGlobal.lookup(
+                module: UnsafeBufferPointer(start: base + moduleLine.lowerBound, count: moduleLine.count),
+                name: UnsafeBufferPointer(start: base + nameLine.lowerBound, count: nameLine.count)) : nil
+            if let (g, known) = found {
+                try pushGlobal(g, known: known)
+            } else {
+                let module = moduleASCII ? try text(ofLine: moduleLine) : moduleText ?? ""
+                try pushGlobal(PickleGlobal(module: module, name: try text(ofLine: nameLine)))
+            }
         case O.stackGlobal:
             let name = st.raw[try popIndex()], module = st.raw[try popIndex()]
             guard name.tag == .string, module.tag == .string else { throw fail(.typeMismatch, "STACK_GLOBAL requires two str") }
-            try pushGlobal(PickleGlobal(module: st.withBytes(of: module) { String(decoding: $0, as: UTF8.self) },
-                                        name: st.withBytes(of: name) { String(decoding: $0, as: UTF8.self) }))
+            let found = st.withBytes(of: module) { m in st.withBytes(of: name) { n in PickleKnownGlobal.lookup(module: m, name: n) } }
+            if let (g, known) = found {
+                try pushGlobal(g, known: known)
+            } else {
+                try pushGlobal(PickleGlobal(module: st.withBytes(of: module) { String(decoding: $0, as: UTF8.self) },
+                                            name: st.withBytes(of: name) { String(decoding: $0, as: UTF8.self) }))
+            }
+            try memoizeIfNext()
         case O.reduce:
             let args = try popIndex(), callable = try popIndex()
-            if try reduceFast(callable: callable, args: args) { return }
-            try loadReduce(callable: PickleRef(callable), args: PickleRef(args))
+            if try !reduceFast(callable: callable, args: args) {
+                try loadReduce(callable: PickleRef(callable), args: PickleRef(args))
+            }
+            try memoizeIfNext()
         case O.newObj:
             let args = try popIndex(), cls = try popIndex()
-            if try newObjFast(cls: cls, args: args) { return }
-            try loadNewObj(cls: PickleRef(cls), args: PickleRef(args), kwargs: nil)
+            if try !newObjFast(cls: cls, args: args) {
+                try loadNewObj(cls: PickleRef(cls), args: PickleRef(args), kwargs: nil)
+            }
+            try memoizeIfNext()
         case O.newObjEx:
             let kwargs = try pop(), args = try pop(), cls = try pop()
             try loadNewObj(cls: cls, args: args, kwargs: kwargs)
