@@ -61,6 +61,13 @@ struct PickleBuffer<Element: BitwiseCopyable> {
             grow(to: count + n, keepingOld: inside)
             (base + count).initialize(from: inside ? UnsafePointer(base + offset) : p, count: n)
             if inside { old.deallocate() }
+        } else if n <= 4 {
+            // Tuples of one to three and short batches: a call to memmove would cost more than the copy.
+            var i = 0
+            while i < n {
+                (base + count + i).initialize(to: p[i])
+                i += 1
+            }
         } else {
             (base + count).update(from: p, count: n)
         }

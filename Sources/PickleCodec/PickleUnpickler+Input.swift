@@ -177,6 +177,7 @@ extension PickleUnpickler {
     }
 
     /// Charges `count` container slots (8 bytes each).
+    @inline(__always)
     mutating func chargeSlots(_ count: Int) throws(PickleError) {
         let (bytes, overflow) = count.multipliedReportingOverflow(by: 8)
         guard !overflow else { throw fail(.limitExceeded, "decoded data larger than maxDecodedBytes") }
