@@ -18,18 +18,21 @@ extension PickleKnownGlobal {
         ("copy_reg", ["_reconstructor", "__newobj__", "__newobj_ex__"]),
     ]
 
-    /// The common names as lookup tables: parallel arrays, so a lookup retains nothing.
-    private struct Table {
+    /// The common names as lookup tables: parallel arrays in one immutable object, so a lookup
+    /// retains one reference rather than each array.
+    private final class Table: Sendable {
         /// Per entry: module length, name length and both first bytes, to skip most entries with one compare.
-        var signatures: [UInt32] = []
+        let signatures: [UInt32]
         /// Per entry: offset of `module` then `name` in ``bytes``.
-        var offsets: [Int] = []
-        var bytes: [UInt8] = []
-        var globals: [PickleGlobal] = []
+        let offsets: [Int]
+        let bytes: [UInt8]
+        let globals: [PickleGlobal]
         /// Classified by ``PickleKnownGlobal/init(_:)`` itself, so both paths agree.
-        var known: [PickleKnownGlobal] = []
+        let known: [PickleKnownGlobal]
 
         init() {
+            var signatures: [UInt32] = [], offsets: [Int] = [], bytes: [UInt8] = []
+            var globals: [PickleGlobal] = [], known: [PickleKnownGlobal] = []
             for (module, names) in PickleKnownGlobal.commonNames {
                 for name in names {
                     let m = Array(module.utf8), n = Array(name.utf8)
@@ -42,6 +45,11 @@ extension PickleKnownGlobal {
                     known.append(PickleKnownGlobal(g))
                 }
             }
+            self.signatures = signatures
+            self.offsets = offsets
+            self.bytes = bytes
+            self.globals = globals
+            self.known = known
         }
 
         static func signature(_ moduleCount: Int, _ nameCount: Int, _ m0: UInt8, _ n0: UInt8) -> UInt32 {
