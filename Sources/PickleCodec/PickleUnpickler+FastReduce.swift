@@ -114,9 +114,16 @@ extension PickleUnpickler {
     /// NEWOBJ: true when the value was built and pushed here (`Storage.__new__(Storage)`).
     mutating func newObjFast(cls: Int, args: Int) throws(PickleError) -> Bool {
         let c = st.raw[cls], a = st.raw[args]
-        guard c.tag == .global, c.count == PickleKnownGlobal.dictSubclass.rawValue, a.tag == .tuple, a.count == 0 else {
-            return false
+        guard c.tag == .global, a.tag == .tuple, a.count == 0 else { return false }
+        if c.count == PickleKnownGlobal.uuid.rawValue {
+            // `uuid.UUID.__new__(UUID)`: the inert object the general path makes (a UUID without
+            // arguments is not a value), built without reading its class and arguments back as
+            // nodes; the BUILD that follows turns it into the UUID.
+            guard case .global(let g) = st.extras[Int(truncatingIfNeeded: c.payload)] else { return false }
+            try push(.object(PickleObject(type: g, args: PickleRef(args))))
+            return true
         }
+        guard c.count == PickleKnownGlobal.dictSubclass.rawValue else { return false }
         var r = PickleRawNode(tag: .dict)
         r.start = st.items.count
         r.ext = UInt32(truncatingIfNeeded: c.payload + 1)  // the global's own extra

@@ -229,6 +229,29 @@ import PickleCodec
         #expect(try decodeJSON(p) == "[{\"k\":1},\"x\",{\"$bytes\":\"eQ==\"},[\"z\"],{\"k\":1},\"x\",{\"$bytes\":\"eQ==\"},[\"z\"]]")
     }
 
+    // MARK: - uuid.UUID by NEWOBJ
+
+    /// NEWOBJ of uuid.UUID with no arguments gives the inert object the general path gives (reached
+    /// here through `copyreg.__newobj__`), which a BUILD of `{'int': n}` then completes, on both paths.
+    @Test func uuidNewObjMatchesGeneralPath() throws {
+        let cls: [UInt8] = [0x63] + asciiBytes("uuid\nUUID\n")
+        let fast: [UInt8] = [0x80, 0x02] + cls + [0x29, 0x81]                    // UUID.__new__(UUID)
+        let general: [UInt8] = [0x80, 0x02, 0x63] + asciiBytes("copyreg\n__newobj__\n") + cls + [0x85, 0x52]
+        let state: [UInt8] = [0x7D, 0x58, 0x03, 0x00, 0x00, 0x00] + asciiBytes("int") + [0x4B, 0x05, 0x73, 0x62]  // {'int': 5} BUILD
+        let long: [UInt8] = [0x7D, 0x58, 0x03, 0x00, 0x00, 0x00] + asciiBytes("int")
+            + [0x8A, 0x11] + [UInt8](repeating: 0xAB, count: 15) + [0x7F, 0x00] + [0x73, 0x62]  // 17 bytes, below 2**128
+        let bare = try decodeJSON(fast + [0x2E])
+        #expect(bare == "{\"$class\":\"uuid.UUID\",\"$args\":[]}")
+        #expect(try decodeJSON(general + [0x2E]) == bare)
+        #expect(try decodeJSON(fast + state + [0x2E]) == "\"00000000-0000-0000-0000-000000000005\"")
+        #expect(try decodeJSON(general + state + [0x2E]) == "\"00000000-0000-0000-0000-000000000005\"")
+        #expect(try decodeJSON(fast + long + [0x2E]) == "\"7fababab-abab-abab-abab-abababababab\"")
+        #expect(try decodeJSON(general + long + [0x2E]) == "\"7fababab-abab-abab-abab-abababababab\"")
+        // With arguments, NEWOBJ is not the shortcut's: UUID.__new__(UUID, 'x') stays an object with them.
+        let withArgs: [UInt8] = [0x80, 0x02] + cls + [0x58, 0x01, 0x00, 0x00, 0x00, 0x78, 0x85, 0x81, 0x2E]
+        #expect(try decodeJSON(withArgs) == "{\"$class\":\"uuid.UUID\",\"$args\":[\"x\"]}")
+    }
+
     // MARK: - Helpers
 
     func decodeJSON(_ bytes: [UInt8]) throws -> String { try PickleDecoder().decode(pickle: bytes).canonicalJSON() }
