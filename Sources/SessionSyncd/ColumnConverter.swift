@@ -23,13 +23,64 @@ struct ColumnConverter: Sendable {
         self.limits = limits
     }
 
+    /// Where a column's path leads in a session.
+    enum PathLookup: Sendable, Equatable {
+        /// The value at the end of the path.
+        case found(PickleRef)
+        /// A key of the path is absent, or a step on the way holds None (`session.user = None`).
+        case missing
+        /// The first `depth` keys lead to `ref`, which holds something without keys (a str, a list ...).
+        case notADict(depth: Int, PickleRef)
+    }
+
+    /// Follows `path` from the document's root.
+    /// - Parameters:
+    ///   - path: keys, outermost first.
+    ///   - document: the decoded session.
+    static func resolve(_ path: [String], in document: PickleDocument) -> PathLookup {
+        var current = document.root
+        for (depth, key) in path.enumerated() {
+            if let next = document.value(forKey: key, in: current) {
+                current = next
+                continue
+            }
+            // Only on a miss: is `current` something with keys (the key is absent) or not?
+            switch document[current] {
+            case .dict, .object, .none: return .missing
+            default: return .notADict(depth: depth, current)
+            }
+        }
+        return .found(current)
+    }
+
+    /// Converts the value at the end of `mapping.path`.
+    ///
+    /// A missing key (or a missing or None step of a nested path) is NULL; it is a "missing key"
+    /// problem only when the column is `required`. A step that holds a value without keys (a str where
+    /// a dict was expected) is a wrong-type problem either way: that is a malformed session, not a sparse one.
+    /// - Parameters:
+    ///   - document: the decoded session (its root is a dict).
+    ///   - mapping: the column.
+    func convert(in document: PickleDocument, for mapping: ColumnMapping) -> Outcome {
+        switch Self.resolve(mapping.path, in: document) {
+        case .found(let ref):
+            return convert(ref, in: document, for: mapping)
+        case .missing:
+            return convert(nil, in: document, for: mapping)
+        case .notADict(let depth, let ref):
+            let node = document[ref]
+            let step = mapping.path.prefix(depth).joined(separator: ".")
+            return .problem(reason: "wrong type: expected a dict at '\(step)', got \(Self.pythonTypeName(node))", excerpt: Self.excerpt(node))
+        }
+    }
+
     /// Converts the value at `ref` for `mapping`.
     /// - Parameters:
-    ///   - ref: the value, nil when the key (path) is missing.
+    ///   - ref: the value, nil when the key (path) is missing: NULL, and a "missing key" problem if `mapping.required`.
     ///   - document: the decoded session.
     ///   - mapping: the column.
     func convert(_ ref: PickleRef?, in document: PickleDocument, for mapping: ColumnMapping) -> Outcome {
-        guard let ref else { return .problem(reason: "missing key", excerpt: nil) }
+        guard let ref else { return mapping.required ? .problem(reason: "missing key", excerpt: nil) : .value(nil) }
         let node = document[ref]
         if case .none = node { return .value(nil) }
         if Self.isNullValue(node, mapping.nullValues) { return .value(nil) }

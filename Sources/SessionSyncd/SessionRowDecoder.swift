@@ -50,7 +50,7 @@ struct SessionRowDecoder: Sendable {
             } else if !rootIsDict {
                 continue
             } else {
-                outcome = converter.convert(document.lookup(path: column.mapping.path), in: document, for: column.mapping)
+                outcome = converter.convert(in: document, for: column.mapping)
             }
             switch outcome {
             case .value(let v): values[i] = v

@@ -16,10 +16,51 @@ import Testing
         return nil
     }
 
-    @Test func missingKeyIsAProblemAndNoneIsNull() {
+    @Test func missingKeyIsNullAndAProblemOnlyWhenRequired() {
         let doc = PickleDocument()
-        #expect(converter.convert(nil, in: doc, for: ColumnMapping(name: "c")) == .problem(reason: "missing key", excerpt: nil))
+        #expect(converter.convert(nil, in: doc, for: ColumnMapping(name: "c")) == .value(nil))
+        #expect(converter.convert(nil, in: doc, for: ColumnMapping(name: "c", type: .integer, nullValues: [.int(0)])) == .value(nil))
+        #expect(converter.convert(nil, in: doc, for: ColumnMapping(name: "c", required: true)) == .problem(reason: "missing key", excerpt: nil))
+        // Python None is NULL without a problem, required or not.
         #expect(convert(.none, .integer) == .value(nil))
+        var none = PickleDocument()
+        let ref = none.append(.none)
+        #expect(converter.convert(ref, in: none, for: ColumnMapping(name: "c", type: .integer, required: true)) == .value(nil))
+    }
+
+    /// `{'uid': 7, 'user': {'email': None}, 'guest': None, 'name': 'bob', 'cart': Storage(total=3)}` built by hand.
+    private func nestedSession() -> PickleDocument {
+        var doc = PickleDocument()
+        let k = ["email", "total", "uid", "user", "guest", "name", "cart"].map { doc.append(.string($0)) }
+        let none = doc.append(.none), three = doc.append(.int(3)), seven = doc.append(.int(7)), bob = doc.append(.string("bob"))
+        let user = doc.append(.dict(PickleDict(keys: [k[0]], values: [none])))
+        let cart = doc.append(.dict(PickleDict(keys: [k[1]], values: [three], subclass: PickleGlobal(module: "web.utils", name: "Storage"))))
+        doc.root = doc.append(.dict(PickleDict(keys: [k[2], k[3], k[4], k[5], k[6]], values: [seven, user, none, bob, cart])))
+        return doc
+    }
+
+    @Test func nestedPathsMissingOrThroughNoneAreMissingKeys() {
+        let doc = nestedSession()
+        func outcome(_ path: [String], required: Bool = false, type: ColumnType = .text) -> ColumnConverter.Outcome {
+            converter.convert(in: doc, for: ColumnMapping(name: "c", path: path, type: type, required: required))
+        }
+        #expect(outcome(["uid"], type: .integer) == .value("7"))
+        #expect(outcome(["cart", "total"], type: .integer) == .value("3"))
+        for required in [false, true] {
+            #expect(outcome(["user", "email"], required: required) == .value(nil), "None at the end of the path")
+            let missing: ColumnConverter.Outcome = required ? .problem(reason: "missing key", excerpt: nil) : .value(nil)
+            #expect(outcome(["cart_total"], required: required, type: .numeric) == missing)
+            #expect(outcome(["user", "phone"], required: required) == missing)
+            #expect(outcome(["prefs", "lang"], required: required) == missing, "a missing step")
+            #expect(outcome(["guest", "email"], required: required) == missing, "a None step")
+            #expect(outcome(["cart", "items", "n"], required: required) == missing)
+            // A step holding a value without keys is a malformed session, whatever `required` says.
+            #expect(outcome(["name", "first"], required: required) == .problem(reason: "wrong type: expected a dict at 'name', got str", excerpt: "bob"))
+            #expect(reason(outcome(["uid", "x", "y"], required: required)) == "wrong type: expected a dict at 'uid', got int")
+            #expect(reason(outcome(["cart", "total", "x"], required: required)) == "wrong type: expected a dict at 'cart.total', got int")
+        }
+        #expect(ColumnConverter.resolve([], in: doc) == .found(doc.root))
+        #expect(ColumnConverter.resolve(["guest", "x"], in: doc) == .missing)
     }
 
     @Test func integersAreRangeChecked() {
@@ -159,6 +200,36 @@ import Testing
         #expect(hostile.problems.first?.reason.contains("system") == false)
         let list = decoder.decode(SessionRow(key: "k", data: [0x80, 0x04, 0x5d, 0x94, 0x2e], hash: [1]))  // protocol 4 []
         #expect(list.problems.map(\.reason) == ["not a session: the pickle holds a sequence, not a dict"])
+    }
+
+    /// web.py keys are often sparse: a session without a non-required key has no problem at all.
+    @Test func sessionRowDecoderRecordsMissingKeysOfRequiredColumnsOnly() throws {
+        var config = SyncConfiguration.defaults
+        config.columns[0].required = true  // uid
+        config.columns.append(ColumnMapping(name: "cart_total", type: .numeric))
+        config.columns.append(ColumnMapping(name: "email", path: ["user", "email"], required: true))
+        config.jsonColumn = "session_json"
+        let decoder = SessionRowDecoder(columns: MappedColumn.all(config), limits: .default)
+        let data = try TestPickle.base64(["{'current_page': '/p'}", "{'uid': None, 'user': None, 'user_role': None}",
+                                          "{'uid': 3, 'user': {'email': 'a@b.c'}, 'cart_total': decimal.Decimal('9.50')}"], protocol: 2)
+        let sparse = decoder.decode(SessionRow(key: "k", data: Array(data[0].utf8), hash: []))
+        #expect(Array(sparse.values.prefix(5)) == [nil, "/p", nil, nil, nil])
+        #expect(sparse.values[5] == #"{"current_page":"/p"}"#)
+        #expect(sparse.problems == [ColumnProblem(column: "uid", reason: "missing key", excerpt: nil),
+                                    ColumnProblem(column: "email", reason: "missing key", excerpt: nil)])
+        let nones = decoder.decode(SessionRow(key: "k", data: Array(data[1].utf8), hash: []))
+        #expect(Array(nones.values.prefix(5)) == [nil, nil, nil, nil, nil])
+        #expect(nones.problems == [ColumnProblem(column: "email", reason: "missing key", excerpt: nil)], "None is NULL; a None step is a missing key")
+        let full = decoder.decode(SessionRow(key: "k", data: Array(data[2].utf8), hash: []))
+        #expect(Array(full.values.prefix(5)) == ["3", nil, nil, "9.50", "a@b.c"])
+        #expect(full.problems == [])
+
+        // Undecodable and non-dict sessions: still exactly one `$data` problem, required columns or not.
+        let bad = decoder.decode(SessionRow(key: "k", data: Array("not a pickle at all".utf8), hash: [1]))
+        #expect(bad.problems.map(\.column) == ["$data"])
+        #expect(bad.values == [String?](repeating: nil, count: 6))
+        let list = decoder.decode(SessionRow(key: "k", data: [0x80, 0x04, 0x5d, 0x94, 0x2e], hash: [1]))
+        #expect(list.problems.map(\.column) == ["$data"])
     }
 
     @Test func sessionRowDecoderFollowsNestedPathsInPythonPickles() throws {

@@ -17,7 +17,7 @@ private let allKeys = [
     "sync.batch_size", "sync.batch_delay_ms", "sync.catchup_batch_size", "sync.max_retries",
     "listen.heartbeat_s", "listen.reconnect_initial_ms", "listen.reconnect_max_s",
     "log.format", "log.level", "log.stats_interval_s",
-    "column.name", "column.path", "column.type", "column.max_length", "column.null_values", "column.references",
+    "column.name", "column.path", "column.type", "column.max_length", "column.null_values", "column.references", "column.required",
 ] + PickleLimitsKeys.all.map { "limits." + $0.key }
 
 /// `section.key` for every key in a parsed document.
@@ -50,7 +50,7 @@ private func keys(of table: TOMLTable) -> Set<String> {
         expected.daemonRole = "session_syncd"
         expected.columns.append(ColumnMapping(name: "email", path: ["user", "email"], type: .text,
                                               references: ForeignKeyReference(table: "users", column: "email"),
-                                              nullValues: [.string("")], maxLength: 320))
+                                              nullValues: [.string("")], maxLength: 320, required: true))
         #expect(try SyncConfiguration.parse(toml: text) == expected)
     }
 

@@ -212,6 +212,44 @@ private func configError(_ text: String) -> ConfigError? {
         #expect(configError("column = [1]")?.code == .wrongType)
     }
 
+    @Test func requiredIsABooleanThatDefaultsToFalse() throws {
+        #expect(SyncConfiguration.defaults.columns.allSatisfy { !$0.required })
+        #expect(ColumnMapping(name: "x").required == false)
+        let c = try config("""
+            [[column]]
+            name = "cart_total"
+            type = "numeric"
+            [[column]]
+            name = "uid"
+            type = "integer"
+            references = "users(id)"
+            null_values = [0]
+            required = true
+            [[column]]
+            name = "email"
+            path = "user.email"
+            required = false
+            """)
+        #expect(c.columns.map(\.name) == ["uid", "current_page", "user_role", "cart_total", "email"])
+        #expect(c.columns.map(\.required) == [true, false, false, false, false])
+        #expect(c.columns[0] == ColumnMapping(name: "uid", type: .integer, references: ForeignKeyReference(table: "users", column: "id"),
+                                              nullValues: [.int(0)], required: true))
+        #expect(c.columns[3] == ColumnMapping(name: "cart_total", type: .numeric))
+
+        let e = configError("[[column]]\nname = \"x\"\nrequired = \"yes\"")
+        #expect(e?.code == .wrongType)
+        #expect(e?.key == "column[1].required")
+        #expect(e?.line == 3)
+        #expect(e?.detail == "expected a boolean (true or false), found a string")
+        #expect(e?.description.contains("yes") == false, "errors never show a value")
+        #expect(configError("[[column]]\nname = \"x\"\nrequired = 1")?.code == .wrongType)
+        #expect(configError("[[column]]\nname = \"x\"\nrequired = [true]")?.code == .wrongType)
+        let typo = configError("[[column]]\nname = \"x\"\nrequird = true")
+        #expect(typo?.code == .unknownKey)
+        #expect(typo?.key == "column[1].requird")
+        #expect(typo?.description.contains("required") == true, "the message lists the allowed keys")
+    }
+
     @Test(arguments: ["users", "users(id", "users()", "(id)", "a.b.c(id)", "users(id;x)", "us ers(id)", "users(i d)"])
     func malformedReferences(_ text: String) {
         let e = configError("[[column]]\nname = \"x\"\nreferences = \"\(text)\"")
@@ -384,6 +422,8 @@ private func configError(_ text: String) -> ConfigError? {
         v = base; v.columns[0].references = nil; variants.append(v)
         v = base; v.columns[1].path = ["page"]; variants.append(v)
         v = base; v.columns[1].maxLength = 10; variants.append(v)
+        v = base; v.columns[0].required = true; variants.append(v)
+        v = base; v.columns[2].required = true; variants.append(v)
         v = base; v.columns.swapAt(1, 2); variants.append(v)
         v = base; v.columns.append(ColumnMapping(name: "email", path: ["user", "email"])); variants.append(v)
         v = base; v.columns.append(ColumnMapping(name: "email", path: ["user.email"])); variants.append(v)

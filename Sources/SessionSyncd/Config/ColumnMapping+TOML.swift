@@ -1,6 +1,6 @@
 extension ColumnMapping {
     /// Reads one `[[column]]` entry: `name` (required), `path` (default: the name), `type` (default
-    /// "text"), `references`, `null_values`, `max_length` (text only).
+    /// "text"), `references`, `null_values`, `max_length` (text only), `required` (default false).
     /// - Throws: `ConfigError` naming the offending key.
     init(reading t: inout ConfigTableReader) throws(ConfigError) {
         guard let name = try t.identifier("name") else {
@@ -59,7 +59,9 @@ extension ColumnMapping {
         if maxLength != nil && type != .text {
             throw t.error(.invalidValue, "max_length", "applies to text columns only")
         }
+        let required = try t.bool("required") ?? false
         try t.finish()
-        self.init(name: name, path: path, type: type, references: references, nullValues: nullValues, maxLength: maxLength)
+        self.init(name: name, path: path, type: type, references: references, nullValues: nullValues, maxLength: maxLength,
+                  required: required)
     }
 }

@@ -12,6 +12,10 @@ struct ColumnMapping: Sendable, Equatable, Hashable {
     var nullValues: [NullValue]
     /// For text: a longer value is stored as NULL and recorded as an "over-long" error.
     var maxLength: Int?
+    /// Whether a session without the key (or without a dict on the way to it) is an error. False (the
+    /// default): the column is NULL and nothing is recorded, since many web.py keys are set only for
+    /// some sessions. True: NULL plus a "missing key" problem (errors table and a warning).
+    var required: Bool
 
     /// Creates a mapping.
     /// - Parameters:
@@ -21,14 +25,16 @@ struct ColumnMapping: Sendable, Equatable, Hashable {
     ///   - references: foreign key; default none.
     ///   - nullValues: values stored as NULL; default none.
     ///   - maxLength: maximum text length in characters; default unlimited.
+    ///   - required: whether a missing key is recorded as a problem; default false.
     init(name: String, path: [String]? = nil, type: ColumnType = .text, references: ForeignKeyReference? = nil,
-         nullValues: [NullValue] = [], maxLength: Int? = nil) {
+         nullValues: [NullValue] = [], maxLength: Int? = nil, required: Bool = false) {
         self.name = name
         self.path = path ?? [name]
         self.type = type
         self.references = references
         self.nullValues = nullValues
         self.maxLength = maxLength
+        self.required = required
     }
 
     /// The design card's columns: `uid integer REFERENCES users(id)` with `0` as NULL, `current_page text`, `user_role text`.

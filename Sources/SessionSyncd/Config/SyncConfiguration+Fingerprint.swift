@@ -2,6 +2,9 @@ extension SyncConfiguration {
     /// A stable fingerprint of what decoding writes: the mapped columns (in order, with every attribute)
     /// and the json column. Equal mappings give equal fingerprints in every process and release, so the
     /// daemon can store it (mapping_hash) and notice after SIGHUP that rows were written with another mapping.
+    /// "What decoding writes" includes the errors table: `required` changes no stored value (a missing key
+    /// is NULL either way) but does change which "missing key" errors exist, so it is part of the
+    /// fingerprint and flipping it re-syncs every row, adding or clearing those errors.
     /// 16 lowercase hex digits (64-bit FNV-1a of ``mappingCanonicalText``).
     var mappingFingerprint: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -30,7 +33,8 @@ extension SyncConfiguration {
                 case .none: return "none"
                 }
             }.joined(separator: ",") + "]"
-            out += ";max=" + (c.maxLength.map { String($0) } ?? "-") + "}"
+            out += ";max=" + (c.maxLength.map { String($0) } ?? "-")
+            out += ";required=" + (c.required ? "true" : "false") + "}"
         }
         return out
     }
