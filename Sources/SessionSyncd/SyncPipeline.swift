@@ -142,7 +142,7 @@ struct SyncPipeline: Sendable {
         return r
     }
 
-    /// Logs one warning per problem of the sessions that were current; returns how many.
+    /// Logs one warning per problem of the decoded sessions (stale or not) and per missing reference; returns how many.
     /// The session is named by its ``SessionRef``: the id is a credential (the errors table keeps it).
     private func report(_ sessions: [DecodedSession], _ outcome: GuardedUpsert.Outcome, logger: Logger) -> Int {
         var count = 0
