@@ -413,13 +413,20 @@ extension PickleUnpickler {
         let lowMask: UInt64 = bits >= 64 ? ~0 : (1 &<< UInt64(bits)) &- 1
         let highMask: UInt64 = bits <= 64 ? 0 : bits >= 128 ? ~0 : (1 &<< UInt64(bits &- 64)) &- 1
         guard (low & lowMask | high & highMask) & 0x8080_8080_8080_8080 == 0 else { return false }
+        pushCheckedText(at: at, count: n)
+        return true
+    }
+
+    /// Reads `count` bytes at `at` as a str node and pushes it, once the caller has checked the
+    /// bounds, the budget, the stack depth and the UTF-8.
+    @inline(__always)
+    private mutating func pushCheckedText(at: Int, count n: Int) {
         pos = at &+ n
         decodedBytes = decodedBytes &+ n &+ 16
         var r = PickleRawNode(tag: .string, payload: UInt64(at))
         r.count = UInt32(truncatingIfNeeded: n)
         st.raw.append(r)
         stack.append(st.raw.count - 1)
-        return true
     }
 
     /// BINUNICODE*: valid UTF-8 stays where it is in the input; joined surrogate pairs go to the heap.
@@ -430,12 +437,7 @@ extension PickleUnpickler {
         let at = pos
         if n <= limit &- at, decodedBytes &+ n &+ 16 <= limits.maxDecodedBytes, stack.count < limits.maxStackDepth,
            PickleUTF8.isPlain(base + at, n, readable: input.count &- at) {
-            pos = at &+ n
-            decodedBytes = decodedBytes &+ n &+ 16
-            var r = PickleRawNode(tag: .string, payload: UInt64(at))
-            r.count = UInt32(truncatingIfNeeded: n)
-            st.raw.append(r)
-            stack.append(st.raw.count - 1)
+            pushCheckedText(at: at, count: n)
             return
         }
         let s = try takeCharged(n)
