@@ -27,12 +27,13 @@ struct CommonOptions: ParsableArguments {
     }
 
     /// Bootstraps logging (once per process) and returns the command's logger.
+    ///
+    /// The logger's level is not set on it: it follows ``LoggingSetup/processLevel`` (which `run`
+    /// changes on SIGHUP), like every other logger of the process.
     /// - Parameter configuration: `[log]` settings.
     func logger(_ configuration: SyncConfiguration) -> Logger {
         LoggingSetup.bootstrap(format: configuration.log.format, level: configuration.log.level)
-        var logger = Logger(label: "session-syncd")
-        logger.logLevel = configuration.log.level
-        return logger
+        return Logger(label: "session-syncd")
     }
 
     /// Connects the query connection; errors name the redacted conninfo only.

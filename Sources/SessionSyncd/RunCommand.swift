@@ -12,7 +12,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.loadConfiguration()
         let logger = options.logger(config)
-        let engine = SyncEngine(configuration: config, configPath: options.config, conninfo: options.conninfo(config), logger: logger)
+        let engine = SyncEngine(configuration: config, configPath: options.config, conninfo: options.conninfo(config), logger: logger,
+                                logLevel: LoggingSetup.processLevel)
         let status = try await engine.run()
         if status != 0 { throw ExitCode(status) }
     }

@@ -8,13 +8,21 @@ import Logging
 struct LogfmtLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
-    var logLevel: Logger.Level
+    /// The shared level (``LogLevelControl``), read on every call, so a level changed on SIGHUP reaches
+    /// loggers made before it; unless this logger copy was given its own with `logger.logLevel = ...`
+    /// (swift-log's rule: setting the level changes that logger only). The daemon sets none.
+    var logLevel: Logger.Level {
+        get { ownLevel ?? sharedLevel.level }
+        set { ownLevel = newValue }
+    }
+    private var ownLevel: Logger.Level?
+    private let sharedLevel: LogLevelControl
     /// The logger's label (not written: one process, one label).
     let label: String
     private let writer: LogLineWriter
     private let clock: LogClock
 
-    /// Creates a handler.
+    /// Creates a handler with a level of its own (not shared with other handlers).
     /// - Parameters:
     ///   - label: the logger's label.
     ///   - level: lowest level written; default `.info`.
@@ -23,8 +31,20 @@ struct LogfmtLogHandler: LogHandler {
     ///   - metadataProvider: contextual metadata; default none.
     init(label: String, level: Logger.Level = .info, writer: LogLineWriter = .standardError, clock: LogClock = .system,
          metadataProvider: Logger.MetadataProvider? = nil) {
+        self.init(label: label, sharedLevel: LogLevelControl(level), writer: writer, clock: clock, metadataProvider: metadataProvider)
+    }
+
+    /// Creates a handler that writes at and above `sharedLevel`'s current level.
+    /// - Parameters:
+    ///   - label: the logger's label.
+    ///   - sharedLevel: the level, read on every log call.
+    ///   - writer: destination; default stderr.
+    ///   - clock: timestamp source; default the system clock.
+    ///   - metadataProvider: contextual metadata; default none.
+    init(label: String, sharedLevel: LogLevelControl, writer: LogLineWriter = .standardError, clock: LogClock = .system,
+         metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
-        self.logLevel = level
+        self.sharedLevel = sharedLevel
         self.writer = writer
         self.clock = clock
         self.metadataProvider = metadataProvider
