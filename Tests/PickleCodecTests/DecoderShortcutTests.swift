@@ -140,6 +140,10 @@ import PickleCodec
         let cases: [(insert: [UInt8], valid: Bool)] = [
             (Array("é".utf8), true), (Array("€".utf8), true), (Array("😀".utf8), true),
             ([0xC3], false), ([0xE2, 0x82], false), ([0xC0, 0x80], false), ([0xF4, 0x90, 0x80, 0x80], false),
+            // Runs of two-byte characters, checked a word at a time, and what must leave that path.
+            (Array("éàüß".utf8), true), (Array("é€ü".utf8), true), ([0xC2, 0x80, 0xDF, 0xBF], true),
+            ([0xC1, 0xBF], false), ([0x80], false), ([0xC3, 0xA9, 0xA9], false), ([0xC3, 0xC3, 0xA9], false),
+            ([0xC3, 0xA9, 0xC3], false), ([0xC3, 0xA9, 0xE2, 0x82], false), ([0xED, 0xA0, 0x80], false),
         ]
         for length in [7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 40] {
             for at in 0 ... length {
@@ -154,6 +158,35 @@ import PickleCodec
                         #expect(decodeError(pickle) == .invalidText, "\(insert) at \(at) of \(length)")
                     }
                 }
+            }
+        }
+    }
+
+    /// Random texts biased to the bytes the word checks treat apart (ASCII, two-byte leads, continuations,
+    /// C0/C1, three- and four-byte leads) are text exactly when Swift's own validator accepts them.
+    @Test func randomTextsAgreeWithSwiftsValidator() throws {
+        let alphabet: [UInt8] = [0x61, 0x20, 0x7F, 0xC2, 0xC3, 0xDF, 0x80, 0xA9, 0xBF, 0xC0, 0xC1,
+                                 0xE0, 0xE2, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x82, 0xAC]
+        var x: UInt64 = 0x2545_F491_4F6C_DD1D
+        for _ in 0 ..< 20000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            let n = Int(x % 25)
+            var text: [UInt8] = []
+            for k in 0 ..< n {
+                let r = (x >> UInt64(2 * k % 48)) ^ (x >> 40)
+                // Mostly ASCII and Latin pairs, sometimes anything from the alphabet.
+                if r % 4 == 0 { text += [0xC3, 0xA9] } else if r % 7 == 0 { text.append(alphabet[Int(r % UInt64(alphabet.count))]) } else { text.append(0x62) }
+            }
+            let pickle: [UInt8] = [0x80, 0x04, 0x58] + Self.le32(text.count) + text + [0x94, 0x2E]
+            if let s = String(validating: text, as: UTF8.self) {
+                let doc = try PickleDecoder().decode(pickle: pickle)
+                guard case .string(let got) = doc[doc.root] else {
+                    Issue.record("\(text) is not a str")
+                    continue
+                }
+                #expect(got == s, "\(text)")
+            } else {
+                #expect(decodeError(pickle) == .invalidText, "\(text)")
             }
         }
     }
