@@ -119,8 +119,8 @@ static void *writer_main(void *arg) {
         }
         int k = (int)(rnd(&rs) % (uint64_t)w->nowned);
         const char *value = w->current[k];
-        if (kind_changed) {
-            do value = payloads[rnd(&rs) % (uint64_t)npayloads]; while (value == w->current[k]);
+        if (kind_changed) {  /* by content: an earlier run may have left one of the payloads in the row */
+            do value = payloads[rnd(&rs) % (uint64_t)npayloads]; while (strcmp(value, w->current[k]) == 0);
         }
         const char *params[2] = {sids[w->owned[k]], value};
         int win = atomic_load(&cur_window);
