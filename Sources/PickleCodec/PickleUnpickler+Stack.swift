@@ -117,6 +117,15 @@ extension PickleUnpickler {
     }
 
     /// TUPLE, TUPLE1-3: the top `n` items (all above the MARK for TUPLE) become a tuple.
+    /// TUPLE1, TUPLE2, TUPLE3: the top `n` items (above the innermost MARK) as a tuple, and the
+    /// MEMOIZE that usually follows.
+    @inline(__always)
+    mutating func pushSmallTuple(_ n: Int) throws(PickleError) {
+        guard stack.count - n >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
+        try pushTupleFromStack(n)
+        try memoizeIfNext()
+    }
+
     mutating func pushTupleFromStack(_ n: Int) throws(PickleError) {
         guard n <= limits.maxContainerElements else { throw fail(.limitExceeded, "container larger than maxContainerElements") }
         try chargeSlots(n)

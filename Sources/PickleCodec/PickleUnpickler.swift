@@ -161,18 +161,9 @@ struct PickleUnpickler {
             let items = try popMarkItems()
             let target = try topIndex()
             try appendItems(to: target, items)
-        case O.tuple1:
-            guard stack.count - 1 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
-            try pushTupleFromStack(1)
-            try memoizeIfNext()
-        case O.tuple2:
-            guard stack.count - 2 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
-            try pushTupleFromStack(2)
-            try memoizeIfNext()
-        case O.tuple3:
-            guard stack.count - 3 >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
-            try pushTupleFromStack(3)
-            try memoizeIfNext()
+        case O.tuple1: try pushSmallTuple(1)
+        case O.tuple2: try pushSmallTuple(2)
+        case O.tuple3: try pushSmallTuple(3)
         case O.tuple:
             guard marks.count > 0 else { throw fail(.markMissing, "no MARK on the stack") }
             let m = marks.removeLast()
