@@ -249,21 +249,23 @@ struct PickleUnpickler {
         case O.put: try memoPutFast(try parseIndexLine())
         case O.get: try memoGet(try parseIndexLine())
         case O.global:
-            // Checks in the order of two readTextLine() calls, so errors stay the same; an allowlisted
-            // name (ASCII) is then found by its bytes, without building strings.
+            // Checked in the order two readTextLine() calls check, so errors stay the same: a module line
+            // that is not ASCII is validated before the name line is read. An allowlisted name (ASCII)
+            // is then found by its bytes, without building strings.
             let moduleLine = try readLine()
             try charge(moduleLine.count)
-            let moduleASCII = PickleUTF8.isASCII(base + moduleLine.lowerBound, moduleLine.count)
-            let moduleText = moduleASCII ? nil : try text(ofLine: moduleLine)
+            let moduleText: String? = PickleUTF8.isASCII(base + moduleLine.lowerBound, moduleLine.count)
+                ? nil : try text(ofLine: moduleLine)
             let nameLine = try readLine()
             try charge(nameLine.count)
-            let found = moduleASCII ? PickleKnownGlobal.lookup(
+            let found = moduleText != nil ? nil : PickleKnownGlobal.lookup(
                 module: UnsafeBufferPointer(start: base + moduleLine.lowerBound, count: moduleLine.count),
-                name: UnsafeBufferPointer(start: base + nameLine.lowerBound, count: nameLine.count)) : nil
+                name: UnsafeBufferPointer(start: base + nameLine.lowerBound, count: nameLine.count))
             if let (g, known) = found {
                 try pushGlobal(g, known: known)
             } else {
-                let module = moduleASCII ? try text(ofLine: moduleLine) : moduleText ?? ""
+                let module: String
+                if let moduleText { module = moduleText } else { module = try text(ofLine: moduleLine) }
                 try pushGlobal(PickleGlobal(module: module, name: try text(ofLine: nameLine)))
             }
         case O.stackGlobal:
