@@ -25,6 +25,20 @@ extension DaemonTestDatabase {
         return daemon
     }
 
+    /// Runs the `verify` command against this database: its exit status and the counts it printed.
+    /// - Parameter config: a configuration file, or nil for the defaults.
+    func verifyCommand(config: URL? = nil) throws -> (status: Int32, counts: [String: Int]) {
+        var args = ["verify", "--dsn", conninfo]
+        if let config { args += ["--config", config.path] }
+        let r = try DaemonProcess.run(args)
+        var counts: [String: Int] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { counts[String(parts[0])] = Int(parts[1].trimmingCharacters(in: .whitespaces)) }
+        }
+        return (r.status, counts)
+    }
+
     /// `verify` report computed in-process.
     func verifyReport(_ configuration: SyncConfiguration = .defaults) async throws -> Verifier.Report {
         try await Verifier(pipeline: pipeline(configuration)).verify(on: connection, pageSize: 100)

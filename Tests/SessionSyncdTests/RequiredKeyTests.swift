@@ -41,13 +41,7 @@ import Testing
 
     /// `verify` with a configuration file: (exit status, counts).
     static func verify(_ db: DaemonTestDatabase, _ config: URL) throws -> (status: Int32, counts: [String: Int]) {
-        let r = try DaemonProcess.run(["verify", "--dsn", db.conninfo, "--config", config.path])
-        var counts: [String: Int] = [:]
-        for line in r.stdout.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2 { counts[String(parts[0])] = Int(parts[1].trimmingCharacters(in: .whitespaces)) }
-        }
-        return (r.status, counts)
+        try db.verifyCommand(config: config)
     }
 
     @Test func runVerifyAndResyncRecordMissingKeysOfRequiredColumnsOnly() async throws {

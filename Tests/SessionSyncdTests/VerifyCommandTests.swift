@@ -4,15 +4,7 @@ import Testing
 @testable import SessionSyncd
 
 @Suite struct VerifyCommandTests {
-    func verify(_ db: DaemonTestDatabase) throws -> (status: Int32, counts: [String: Int]) {
-        let r = try DaemonProcess.run(["verify", "--dsn", db.conninfo])
-        var counts: [String: Int] = [:]
-        for line in r.stdout.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2 { counts[String(parts[0])] = Int(parts[1].trimmingCharacters(in: .whitespaces)) }
-        }
-        return (r.status, counts)
-    }
+    func verify(_ db: DaemonTestDatabase) throws -> (status: Int32, counts: [String: Int]) { try db.verifyCommand() }
 
     @Test func exitStatusIsZeroOnlyWithoutMissingStaleOrOrphanedRows() async throws {
         let db = try await DaemonTestDatabase.create()
