@@ -8,21 +8,13 @@ enum PickleBase64 {
         t[0x3D] = 0xFD
         return t
     }()
-    /// `groupTable[k * 256 + c]`: alphabet byte `c` at position `k` of a group, shifted into place
-    /// (`value << (18 - 6k)`); bit 31 set for any other byte, so one OR finds a non-alphabet byte.
-    static let groupTable: [UInt32] = {
-        var t = [UInt32](repeating: 0x8000_0000, count: 4 * 256)
-        for (i, c) in alphabet.enumerated() {
-            for k in 0 ..< 4 { t[k * 256 + Int(c)] = UInt32(i) << UInt32(18 - 6 * k) }
-        }
-        return t
-    }()
-    /// `pairTable[c1 | c2 << 8]`: the 12 bits two alphabet bytes encode; bit 15 set for any other pair.
-    /// 128 KiB, of which the 4,096 valid pairs touch about 12 KiB.
-    static let pairTable: [UInt16] = {
-        var t = [UInt16](repeating: 0x8000, count: 65536)
+    /// `pairTable[c1 | c2 << 8]`: the 12 bits two alphabet bytes encode, or -1 for any other pair.
+    /// 128 KiB, of which the 4,096 valid pairs touch about 12 KiB. Read sign-extended, -1 sets every
+    /// bit above a pair's place, so pairs combined by shift and OR are negative if any pair was invalid.
+    static let pairTable: [Int16] = {
+        var t = [Int16](repeating: -1, count: 65536)
         for (i, a) in alphabet.enumerated() {
-            for (j, b) in alphabet.enumerated() { t[Int(a) | Int(b) << 8] = UInt16(i << 6 | j) }
+            for (j, b) in alphabet.enumerated() { t[Int(a) | Int(b) << 8] = Int16(i << 6 | j) }
         }
         return t
     }()
@@ -54,10 +46,8 @@ enum PickleBase64 {
                         return []
                     }
                 }
-                return [UInt8](unsafeUninitializedCapacity: significant / 4 * 3 + 3) { dst, initialized in
-                    let result = groupTable.withUnsafeBufferPointer { g in
-                        pairTable.withUnsafeBufferPointer { pairs in decodeGroups(src, t, g, pairs, into: dst) }
-                    }
+                return [UInt8](unsafeUninitializedCapacity: significant / 4 * 3 + spareOutput) { dst, initialized in
+                    let result = pairTable.withUnsafeBufferPointer { pairs in decodeGroups(src, t, pairs, into: dst) }
                     switch result {
                     case .success(let n): initialized = n
                     case .failure(let e): failure = e; initialized = 0
@@ -69,12 +59,16 @@ enum PickleBase64 {
         return out
     }
 
-    /// The decoding loop: whole 4-byte groups of alphabet bytes at a time, anything else byte by byte.
+    /// Bytes `dst` holds beyond the output: a whole line's stores land before its one check finds
+    /// a bad byte, up to 58 bytes from the output's end (see `decodeLine`).
+    static let spareOutput = 58
+
+    /// The decoding loop: whole lines and 4-byte groups of alphabet bytes at a time, anything else byte by byte.
     ///
-    /// `dst` holds at least (alphabet bytes in `src`) / 4 * 3 + 3 bytes.
+    /// `dst` holds at least (alphabet bytes in `src`) / 4 * 3 + `spareOutput` bytes.
     private static func decodeGroups(
-        _ src: UnsafeBufferPointer<UInt8>, _ t: UnsafeBufferPointer<UInt8>, _ g: UnsafeBufferPointer<UInt32>,
-        _ pairs: UnsafeBufferPointer<UInt16>, into dst: UnsafeMutableBufferPointer<UInt8>
+        _ src: UnsafeBufferPointer<UInt8>, _ t: UnsafeBufferPointer<UInt8>,
+        _ pairs: UnsafeBufferPointer<Int16>, into dst: UnsafeMutableBufferPointer<UInt8>
     ) -> Result<Int, PickleError> {
         let n = src.count
         var o = 0
@@ -87,48 +81,29 @@ enum PickleBase64 {
             if count == 0 && padding == 0 {
                 // Wrapping arithmetic: i < n and o < dst.count, far from overflow.
                 let out = UnsafeMutableRawPointer(dst.baseAddress!)
-                // Two groups per step, 8 bytes stored and 6 kept (the last step's spare bytes land in
-                // the 3 bytes `dst` holds beyond the output, or are overwritten by the next step).
                 let text = UnsafeRawPointer(src.baseAddress!)
-                // Whole 76-column lines as `base64.encodebytes` writes them: nine 8-character steps, one
-                // group and the newline, without the failed steps the loops below take at each line end.
-                lines: while i &+ 77 <= n && src[i &+ 76] == 0x0A {
-                    var step = 0
-                    while step < 9 {
-                        let w = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: i &+ step &* 8, as: UInt64.self))
-                        let a = pairs[Int(w & 0xFFFF)], b = pairs[Int(w >> 16 & 0xFFFF)]
-                        let c = pairs[Int(w >> 32 & 0xFFFF)], d = pairs[Int(w >> 48)]
-                        guard (a | b | c | d) & 0x8000 == 0 else { break lines }
-                        let v = UInt64(a) << 52 | UInt64(b) << 40 | UInt64(c) << 28 | UInt64(d) << 16
-                        out.storeBytes(of: v.bigEndian, toByteOffset: o &+ step &* 6, as: UInt64.self)
-                        step &+= 1
-                    }
-                    let e = pairs[Int(src[i &+ 72]) | Int(src[i &+ 73]) << 8]
-                    let f = pairs[Int(src[i &+ 74]) | Int(src[i &+ 75]) << 8]
-                    guard (e | f) & 0x8000 == 0 else { break }
-                    // 4 bytes stored, 3 kept (see the group loop below).
-                    out.storeBytes(of: (UInt32(e) << 20 | UInt32(f) << 8).bigEndian, toByteOffset: o &+ 54, as: UInt32.self)
+                let table = pairs.baseAddress!
+                // Whole 76-column lines as `base64.encodebytes` writes them, without the failed steps
+                // the loops below take at each line end. A line with any other byte is left to them.
+                while i &+ 77 <= n && src[i &+ 76] == 0x0A && decodeLine(text + i, table, into: out + o) {
                     o &+= 57
                     i &+= 77
                 }
                 while i &+ 8 <= n {
-                    // Eight characters as four pairs, 12 bits each.
-                    let w = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                    let a = pairs[Int(w & 0xFFFF)], b = pairs[Int(w >> 16 & 0xFFFF)]
-                    let c = pairs[Int(w >> 32 & 0xFFFF)], d = pairs[Int(w >> 48)]
-                    guard (a | b | c | d) & 0x8000 == 0 else { break }
-                    let v = UInt64(a) << 52 | UInt64(b) << 40 | UInt64(c) << 28 | UInt64(d) << 16
-                    out.storeBytes(of: v.bigEndian, toByteOffset: o, as: UInt64.self)
+                    let v = decodeEight(text + i, table)
+                    guard v >= 0 else { break }
+                    // 8 bytes stored, 6 kept (the spare bytes are overwritten by the next step or ignored).
+                    out.storeBytes(of: UInt64(bitPattern: v &<< 16).bigEndian, toByteOffset: o, as: UInt64.self)
                     o &+= 6
                     i &+= 8
                 }
                 while i &+ 4 <= n {
-                    let v = g[Int(src[i])] | g[256 &+ Int(src[i &+ 1])] | g[512 &+ Int(src[i &+ 2])] | g[768 &+ Int(src[i &+ 3])]
-                    // Whitespace, `=` and invalid bytes set bit 31: the byte-wise loop below handles them.
-                    guard v & 0x8000_0000 == 0 else { break }
+                    let v = decodeFour(text + i, table)
+                    // Whitespace, `=` and invalid bytes make it negative: the byte-wise loop below handles them.
+                    guard v >= 0 else { break }
                     // 4 bytes stored, 3 kept: group k writes o ... o + 3 with o = 3k, and `dst` holds
-                    // 3 * (groups) + 3 bytes, so the spare byte is in bounds and overwritten or ignored.
-                    out.storeBytes(of: (v << 8).bigEndian, toByteOffset: o, as: UInt32.self)
+                    // 3 * (groups) + `spareOutput` bytes, so the spare byte is in bounds and overwritten or ignored.
+                    out.storeBytes(of: UInt32(truncatingIfNeeded: v &<< 8).bigEndian, toByteOffset: o, as: UInt32.self)
                     o &+= 3
                     i &+= 4
                 }
@@ -178,6 +153,43 @@ enum PickleBase64 {
             o += 2
         }
         return .success(o)
+    }
+
+    /// Decodes a 76-character line at `p` (no line end) into 57 bytes at `q`; false if a byte is not in the alphabet.
+    ///
+    /// Stores first and checks once, so it writes `q ..< q + 58` even when it returns false.
+    @inline(__always)
+    private static func decodeLine(
+        _ p: UnsafeRawPointer, _ table: UnsafePointer<Int16>, into q: UnsafeMutableRawPointer
+    ) -> Bool {
+        var bad: Int64 = 0
+        for k in 0 ..< 9 {
+            let v = decodeEight(p + 8 * k, table)
+            bad |= v
+            // 8 bytes stored, 6 kept: the next step overwrites the spare 2.
+            q.storeBytes(of: UInt64(bitPattern: v &<< 16).bigEndian, toByteOffset: 6 * k, as: UInt64.self)
+        }
+        let v = decodeFour(p + 72, table)
+        q.storeBytes(of: UInt32(truncatingIfNeeded: v &<< 8).bigEndian, toByteOffset: 54, as: UInt32.self)
+        return bad | v >= 0
+    }
+
+    /// Eight characters at `p` as 48 bits, or a negative value if one is not an alphabet byte.
+    @inline(__always)
+    private static func decodeEight(_ p: UnsafeRawPointer, _ table: UnsafePointer<Int16>) -> Int64 {
+        pair(p, table) &<< 36 | pair(p + 2, table) &<< 24 | pair(p + 4, table) &<< 12 | pair(p + 6, table)
+    }
+
+    /// Four characters at `p` as 24 bits, or a negative value if one is not an alphabet byte.
+    @inline(__always)
+    private static func decodeFour(_ p: UnsafeRawPointer, _ table: UnsafePointer<Int16>) -> Int64 {
+        pair(p, table) &<< 12 | pair(p + 2, table)
+    }
+
+    /// Two characters at `p` as 12 bits, or -1 if one is not an alphabet byte.
+    @inline(__always)
+    private static func pair(_ p: UnsafeRawPointer, _ table: UnsafePointer<Int16>) -> Int64 {
+        Int64(table[Int(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))])
     }
 
     /// Standard base64 with padding, one line (for JSON `$bytes`).
