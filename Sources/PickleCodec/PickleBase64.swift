@@ -60,8 +60,8 @@ enum PickleBase64 {
     }
 
     /// Bytes `dst` holds beyond the output: a whole line's stores land before its one check finds
-    /// a bad byte, up to 58 bytes from the output's end (see `decodeLine`).
-    static let spareOutput = 58
+    /// a bad byte, up to 57 bytes from the output's end (see `decodeLine`).
+    static let spareOutput = 57
 
     /// The decoding loop: whole lines and 4-byte groups of alphabet bytes at a time, anything else byte by byte.
     ///
@@ -157,20 +157,23 @@ enum PickleBase64 {
 
     /// Decodes a 76-character line at `p` (no line end) into 57 bytes at `q`; false if a byte is not in the alphabet.
     ///
-    /// Stores first and checks once, so it writes `q ..< q + 58` even when it returns false.
+    /// Stores first and checks once, so it writes `q ..< q + 57` even when it returns false.
     @inline(__always)
     private static func decodeLine(
         _ p: UnsafeRawPointer, _ table: UnsafePointer<Int16>, into q: UnsafeMutableRawPointer
     ) -> Bool {
+        // One 4-character group, then nine 8-character steps, stored last to first: a step's 8 bytes
+        // start with two zero bytes (no shift to drop them), which the step or group before overwrites.
         var bad: Int64 = 0
-        for k in 0 ..< 9 {
-            let v = decodeEight(p + 8 * k, table)
+        for k in (0 ..< 9).reversed() {
+            let v = decodeEight(p + 4 + 8 * k, table)
             bad |= v
-            // 8 bytes stored, 6 kept: the next step overwrites the spare 2.
-            q.storeBytes(of: UInt64(bitPattern: v &<< 16).bigEndian, toByteOffset: 6 * k, as: UInt64.self)
+            q.storeBytes(of: UInt64(bitPattern: v).bigEndian, toByteOffset: 6 * k + 1, as: UInt64.self)
         }
-        let v = decodeFour(p + 72, table)
-        q.storeBytes(of: UInt32(truncatingIfNeeded: v &<< 8).bigEndian, toByteOffset: 54, as: UInt32.self)
+        // The group's 3 bytes exactly, so nothing before `q` is touched.
+        let v = decodeFour(p, table)
+        q.storeBytes(of: UInt16(truncatingIfNeeded: v &>> 8).bigEndian, as: UInt16.self)
+        q.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: 2, as: UInt8.self)
         return bad | v >= 0
     }
 
