@@ -85,9 +85,16 @@ enum PickleBase64 {
                 let table = pairs.baseAddress!
                 // Whole 76-column lines as `base64.encodebytes` writes them, without the failed steps
                 // the loops below take at each line end. A line with any other byte is left to them.
-                while i &+ 77 <= n && src[i &+ 76] == 0x0A && decodeLine(text + i, table, into: out + o) {
-                    o &+= 57
-                    i &+= 77
+                if i &+ 77 <= n {
+                    // Pointers, not indices: nothing but them is carried from line to line.
+                    var p = text + i, q = out + o
+                    let last = text + (n &- 77)
+                    while p <= last && p.load(fromByteOffset: 76, as: UInt8.self) == 0x0A && decodeLine(p, table, into: q) {
+                        p += 77
+                        q += 57
+                    }
+                    i = p - text
+                    o = q - out
                 }
                 while i &+ 8 <= n {
                     let v = decodeEight(text + i, table)
