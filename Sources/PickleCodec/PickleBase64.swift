@@ -34,7 +34,8 @@ enum PickleBase64 {
     /// - Throws: `.invalidBase64` with the offending byte's offset, `.limitExceeded`.
     static func decode(_ text: [UInt8], maxOutput: Int) throws(PickleError) -> [UInt8] {
         var failure: PickleError?
-        let out: [UInt8] = text.withUnsafeBufferPointer { src in
+        var out: [UInt8] = []
+        text.withUnsafeBufferPointer { src in
             decodeTable.withUnsafeBufferPointer { t in
                 // The text's length bounds the output; count alphabet bytes only when that bound is over the limit.
                 var significant = src.count
@@ -43,20 +44,44 @@ enum PickleBase64 {
                     for c in src where t[Int(c)] < 64 { significant += 1 }
                     guard significant / 4 * 3 <= maxOutput else {
                         failure = PickleError(.limitExceeded, offset: 0, detail: "input larger than maxInputBytes")
-                        return []
+                        return
                     }
                 }
-                return [UInt8](unsafeUninitializedCapacity: significant / 4 * 3 + spareOutput) { dst, initialized in
-                    let result = pairTable.withUnsafeBufferPointer { pairs in decodeGroups(src, t, pairs, into: dst) }
-                    switch result {
-                    case .success(let n): initialized = n
-                    case .failure(let e): failure = e; initialized = 0
+                out.reserveCapacity(significant / 4 * 3 + spareOutput)
+                pairTable.withUnsafeBufferPointer { pairs in
+                    withUnsafeMutablePointer(to: &failure) { failure in
+                        out.append(contentsOf: Decoding(src: src, t: t, pairs: pairs, failure: failure))
                     }
                 }
             }
         }
         if let failure { throw failure }
         return out
+    }
+
+    /// The decoded bytes, written by `decodeGroups` straight into the spare capacity of the array
+    /// they are appended to; a failure leaves nothing appended.
+    ///
+    /// So the array comes from `reserveCapacity`, which the compiler specializes for `UInt8`:
+    /// `Array(unsafeUninitializedCapacity:)` allocates through a generic standard-library path
+    /// that checks the element type at run time, about 400 instructions a call.
+    private struct Decoding: Sequence {
+        let src: UnsafeBufferPointer<UInt8>
+        let t: UnsafeBufferPointer<UInt8>
+        let pairs: UnsafeBufferPointer<Int16>
+        let failure: UnsafeMutablePointer<PickleError?>
+
+        func makeIterator() -> EmptyCollection<UInt8>.Iterator { EmptyCollection.Iterator() }
+
+        /// Decodes into `dst` (the array's spare capacity, at least the size reserved).
+        func _copyContents(
+            initializing dst: UnsafeMutableBufferPointer<UInt8>
+        ) -> (EmptyCollection<UInt8>.Iterator, Int) {
+            switch decodeGroups(src, t, pairs, into: dst) {
+            case .success(let n): return (EmptyCollection.Iterator(), n)
+            case .failure(let e): failure.pointee = e; return (EmptyCollection.Iterator(), 0)
+            }
+        }
     }
 
     /// Bytes `dst` holds beyond the output: a whole line's stores land before its one check finds
