@@ -46,10 +46,11 @@ extension PickleStorage {
         case .set: return .set(itemRefs(r))
         case .frozenset: return .frozenset(itemRefs(r))
         case .dict:
-            var subclass: PickleGlobal?
-            if r.ext > 0, case .global(let g) = extras[Int(r.ext) - 1] { subclass = g }
-            return .dict(PickleDict(keys: itemRefs(r, by: 2), values: itemRefs(r, from: 1, by: 2), subclass: subclass))
-        case .extra, .global: return extras[Int(truncatingIfNeeded: r.payload)]
+            return .dict(PickleDict(keys: itemRefs(r, by: 2), values: itemRefs(r, from: 1, by: 2), subclass: subclass(ofDict: r)))
+        case .global:
+            if r.ext > 0 { return .global(PickleKnownGlobal.common(Int(r.ext) - 1)) }
+            return extras[Int(truncatingIfNeeded: r.payload)]
+        case .extra: return extras[Int(truncatingIfNeeded: r.payload)]
         case .datetime:
             let p = r.payload
             return .datetime(PickleDateTime(
@@ -60,11 +61,29 @@ extension PickleStorage {
         case .date:
             let p = r.payload
             return .date(PickleDate(year: Int(p >> 16 & 0xFFFF), month: Int(p >> 8 & 0xFF), day: Int(p & 0xFF)))
-        case .timedelta:
-            return .timedelta(PickleTimedelta(days: Int(Int32(bitPattern: r.count)), seconds: Int(r.payload >> 32),
-                                              microseconds: Int(r.payload & 0xFFFF_FFFF)))
+        case .timedelta: return .timedelta(Self.timedelta(r))
+        case .timezone: return .timezone(PickleTimezone(offset: Self.timedelta(r)))
         case .decimal: return .decimal(PickleDecimal(withBytes(of: r) { String(decoding: $0, as: UTF8.self) }))
         }
+    }
+
+    /// The timedelta laid out in a `.timedelta` or `.timezone` record.
+    static func timedelta(_ r: PickleRawNode) -> PickleTimedelta {
+        PickleTimedelta(days: Int(Int32(bitPattern: r.count)), seconds: Int(r.payload >> 32), microseconds: Int(r.payload & 0xFFFF_FFFF))
+    }
+
+    /// The subclass of a `.dict` record (nil for a plain dict).
+    func subclass(ofDict r: PickleRawNode) -> PickleGlobal? {
+        if r.ext == 0 { return nil }
+        if r.subclassIsCommon { return PickleKnownGlobal.common(Int(r.ext) - 1) }
+        if case .global(let g) = extras[Int(r.ext) - 1] { return g }
+        return nil
+    }
+
+    /// Names the global of record `g` (a common name or an extra) as the subclass of dict record `r`.
+    static func setSubclass(of r: inout PickleRawNode, toGlobal g: PickleRawNode) {
+        r.subclassIsCommon = g.ext > 0
+        r.ext = g.ext > 0 ? g.ext : UInt32(truncatingIfNeeded: g.payload + 1)
     }
 
     /// The storage record for `node`, its bytes and items appended to the buffers.

@@ -21,6 +21,7 @@ extension PickleUnpickler {
                 let t = st.items[a.start + 1]
                 switch st.raw[t].tag {
                 case .none: break
+                case .timezone: tz = t + 1
                 case .extra:
                     switch st.extras[Int(truncatingIfNeeded: st.raw[t].payload)] {
                     case .timezone, .object: tz = t + 1
@@ -85,8 +86,10 @@ extension PickleUnpickler {
             guard n == 1, first.tag == .timedelta else { return false }
             let days = Int32(bitPattern: first.count), rest = first.payload
             guard days == 0 || (days == -1 && rest != 0) else { return false }
-            guard case .timedelta(let offset) = st.node(at: st.items[a.start]) else { return false }
-            try push(.timezone(PickleTimezone(offset: offset)))
+            // The offset's own layout, retagged: `PickleTimezone(offset:)` with no name, as the general path makes.
+            var r = first
+            r.tag = .timezone
+            try pushRaw(r)
         default:
             return false
         }
@@ -119,14 +122,14 @@ extension PickleUnpickler {
             // `uuid.UUID.__new__(UUID)`: the inert object the general path makes (a UUID without
             // arguments is not a value), built without reading its class and arguments back as
             // nodes; the BUILD that follows turns it into the UUID.
-            guard case .global(let g) = st.extras[Int(truncatingIfNeeded: c.payload)] else { return false }
+            guard case .global(let g) = st.node(at: cls) else { return false }
             try push(.object(PickleObject(type: g, args: PickleRef(args))))
             return true
         }
         guard c.count == PickleKnownGlobal.dictSubclass.rawValue else { return false }
         var r = PickleRawNode(tag: .dict)
         r.start = st.items.count
-        r.ext = UInt32(truncatingIfNeeded: c.payload + 1)  // the global's own extra
+        PickleStorage.setSubclass(of: &r, toGlobal: c)  // the global's table entry or own extra
         try pushRaw(r)
         return true
     }

@@ -259,10 +259,9 @@ struct PickleUnpickler {
             let nameLine = try readLine()
             try charge(nameLine.count)
             let found = moduleText != nil ? nil : PickleKnownGlobal.lookup(
-                module: UnsafeBufferPointer(start: base + moduleLine.lowerBound, count: moduleLine.count),
-                name: UnsafeBufferPointer(start: base + nameLine.lowerBound, count: nameLine.count))
-            if let (g, known) = found {
-                try pushGlobal(g, known: known)
+                module: base + moduleLine.lowerBound, moduleLine.count, name: base + nameLine.lowerBound, nameLine.count)
+            if let found {
+                try pushCommonGlobal(found)
             } else {
                 let module: String
                 if let moduleText { module = moduleText } else { module = try text(ofLine: moduleLine) }
@@ -271,9 +270,10 @@ struct PickleUnpickler {
         case O.stackGlobal:
             let name = st.raw[try popIndex()], module = st.raw[try popIndex()]
             guard name.tag == .string, module.tag == .string else { throw fail(.typeMismatch, "STACK_GLOBAL requires two str") }
-            let found = st.withBytes(of: module) { m in st.withBytes(of: name) { n in PickleKnownGlobal.lookup(module: m, name: n) } }
-            if let (g, known) = found {
-                try pushGlobal(g, known: known)
+            // Both texts are validated UTF-8 ranges of the input or the heap: compared in place.
+            if let found = PickleKnownGlobal.lookup(module: bytesStart(of: module), Int(module.count),
+                                                    name: bytesStart(of: name), Int(name.count)) {
+                try pushCommonGlobal(found)
             } else {
                 try pushGlobal(PickleGlobal(module: st.withBytes(of: module) { String(decoding: $0, as: UTF8.self) },
                                             name: st.withBytes(of: name) { String(decoding: $0, as: UTF8.self) }))
