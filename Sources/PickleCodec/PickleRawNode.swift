@@ -35,6 +35,12 @@ struct PickleRawNode {
         case decimal
         /// `datetime.timezone(offset)` without a name: the offset laid out as a ``timedelta``'s.
         case timezone
+        /// A UUID's 128-bit integer: `payload` the low 64 bits, `count` the next 32, `ext` the top 32.
+        case uuid
+        /// What NEWOBJ makes of a class it does not construct, until something changes it: an inert
+        /// ``PickleObject`` with only its class (named as a dict's subclass is, see ``globalIsCommon``)
+        /// and its arguments (the tuple node in `payload`).
+        case newObject
     }
 
     var tag: Tag
@@ -45,13 +51,13 @@ struct PickleRawNode {
     /// The scalar's bits, the byte offset, `start | capacity << 32`, or an extras index.
     var payload: UInt64 = 0
     /// Dict: 0 for a plain dict, else index + 1 of its subclass: in the common-name table when
-    /// ``subclassIsCommon``, else of the subclass's ``PickleGlobal`` in the extras.
+    /// ``globalIsCommon``, else of the subclass's ``PickleGlobal`` in the extras. New object: its class, alike.
     /// Datetime: tzinfo node + 1. Global: common-table index + 1 (0 when the name is in the extras).
     var ext: UInt32 = 0
 
-    /// Dict: `ext` indexes the common-name table (``PickleKnownGlobal/common(_:)``), not the extras.
-    /// (Dicts have no bytes, so they lend the flag.)
-    var subclassIsCommon: Bool {
+    /// Dict and new object: `ext` indexes the common-name table (``PickleKnownGlobal/common(_:)``),
+    /// not the extras. (These records have no bytes, so they lend the flag.)
+    var globalIsCommon: Bool {
         get { inHeap }
         set { inHeap = newValue }
     }

@@ -21,7 +21,7 @@ extension PickleUnpickler {
                 let t = st.items[a.start + 1]
                 switch st.raw[t].tag {
                 case .none: break
-                case .timezone: tz = t + 1
+                case .timezone, .newObject: tz = t + 1
                 case .extra:
                     switch st.extras[Int(truncatingIfNeeded: st.raw[t].payload)] {
                     case .timezone, .object: tz = t + 1
@@ -96,48 +96,80 @@ extension PickleUnpickler {
         return true
     }
 
-    /// BUILD of a `uuid.UUID` made by NEWOBJ with the state `{'int': n}` CPython 3 writes: true when done here.
+    /// BUILD of a `uuid.UUID` made by NEWOBJ or `copyreg._reconstructor`, with the state `{'int': n}`
+    /// CPython 3 writes: true when done here.
     mutating func buildFast(target: Int, state: Int) throws(PickleError) -> Bool {
         let t = st.raw[target], s = st.raw[state]
-        guard t.tag == .extra, s.tag == .dict, s.ext == 0, s.count == 2 else { return false }
+        guard t.tag == .newObject || t.tag == .extra, s.tag == .dict, s.ext == 0, s.count == 2 else { return false }
         let k = st.raw[st.items[s.start]], v = st.raw[st.items[s.start + 1]]
         guard k.tag == .string, k.count == 3, !k.inHeap, v.tag == .int || v.tag == .bigInt else { return false }
         let ks = Int(truncatingIfNeeded: k.payload)
         guard base[ks] == 0x69, base[ks + 1] == 0x6E, base[ks + 2] == 0x74 else { return false }  // "int"
-        let e = Int(truncatingIfNeeded: t.payload)
-        guard case .object(let object) = st.extras[e], object.state == nil, object.listItems.isEmpty,
-              object.dictItems.isEmpty, PickleKnownGlobal(object.type) == .uuid else { return false }
-        let big = v.tag == .int ? PickleBigInt(Int64(bitPattern: v.payload))
-            : PickleBigInt(twosComplement: st.withBytes(of: v) { Array($0) })
-        guard let uuid = PickleUUID(integer: big) else { return false }
-        st.extras[e] = .uuid(uuid)
+        if t.tag == .newObject {
+            // A new object's record has no state or items yet: only its class is left to check.
+            guard st.known(referencedBy: t) == .uuid else { return false }
+        } else {
+            guard case .object(let object) = st.extras[Int(truncatingIfNeeded: t.payload)], object.state == nil,
+                  object.listItems.isEmpty, object.dictItems.isEmpty, PickleKnownGlobal(object.type) == .uuid else { return false }
+        }
+        guard let uuid = uuidRecord(v) else { return false }
+        st.raw[target] = uuid  // an object's extra stays, unreferenced, until the document goes
         return true
     }
 
-    /// NEWOBJ: true when the value was built and pushed here (`Storage.__new__(Storage)`).
+    /// `UUID(int=n)` for an int or big int record, as ``PickleUUID/init(integer:)`` reads its
+    /// two's-complement bytes: nil unless 0 ≤ n < 2¹²⁸.
+    private func uuidRecord(_ v: PickleRawNode) -> PickleRawNode? {
+        if v.tag == .int {
+            guard Int64(bitPattern: v.payload) >= 0 else { return nil }
+            return PickleStorage.uuidRecord(high: 0, low: v.payload)
+        }
+        var n = Int(v.count)
+        let p = bytesStart(of: v)
+        guard n == 0 || p[n - 1] & 0x80 == 0 else { return nil }  // negative
+        if n == 17 && p[16] == 0 { n = 16 }
+        guard n <= 16 else { return nil }
+        var high: UInt64 = 0, low: UInt64 = 0
+        var i = n - 1
+        while i >= 0 {
+            if i >= 8 { high = high << 8 | UInt64(p[i]) } else { low = low << 8 | UInt64(p[i]) }
+            i -= 1
+        }
+        return PickleStorage.uuidRecord(high: high, low: low)
+    }
+
+    /// NEWOBJ: true when the value was built and pushed here.
     mutating func newObjFast(cls: Int, args: Int) throws(PickleError) -> Bool {
         let c = st.raw[cls], a = st.raw[args]
-        guard c.tag == .global, a.tag == .tuple, a.count == 0 else { return false }
-        if c.count == PickleKnownGlobal.uuid.rawValue {
-            // `uuid.UUID.__new__(UUID)`: the inert object the general path makes (a UUID without
-            // arguments is not a value), built without reading its class and arguments back as
-            // nodes; the BUILD that follows turns it into the UUID.
-            guard case .global(let g) = st.node(at: cls) else { return false }
-            try push(.object(PickleObject(type: g, args: PickleRef(args))))
+        guard c.tag == .global, a.tag == .tuple else { return false }
+        switch PickleKnownGlobal(rawValue: c.count) {
+        case .other?, .uuid?, .builtinsObject?, .builtinsDict?:
+            // Classes NEWOBJ never constructs (a UUID is made by the BUILD that follows): the general
+            // path makes an inert object of class and arguments whatever they are. Kept as a record
+            // until a SETITEM, APPEND or BUILD changes it.
+            var r = PickleRawNode(tag: .newObject, payload: UInt64(args))
+            PickleStorage.refer(&r, toGlobal: c)
+            // Charged and checked as adding the object node would be.
+            try charge(16)
+            try checkItemSpace()
+            st.raw.append(r)
+            try pushIndex(st.raw.count - 1)
             return true
+        case .dictSubclass? where a.count == 0:
+            // `Storage.__new__(Storage)`.
+            var r = PickleRawNode(tag: .dict)
+            r.start = st.items.count
+            PickleStorage.refer(&r, toGlobal: c)  // the global's table entry or own extra
+            try pushRaw(r)
+            return true
+        default:
+            return false
         }
-        guard c.count == PickleKnownGlobal.dictSubclass.rawValue else { return false }
-        var r = PickleRawNode(tag: .dict)
-        r.start = st.items.count
-        PickleStorage.setSubclass(of: &r, toGlobal: c)  // the global's table entry or own extra
-        try pushRaw(r)
-        return true
     }
 
     /// The 10 (or 4) leading state bytes of a bytes or Python 2 str node (zeros past its end).
     private func stateBytes(_ r: PickleRawNode) -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) {
-        let s = Int(truncatingIfNeeded: r.payload)
-        let p = r.inHeap ? UnsafePointer(st.heap.base) + s : base + s
+        let p = bytesStart(of: r)
         var b: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &b) { $0.baseAddress!.copyMemory(from: p, byteCount: min(Int(r.count), 10)) }
         return b

@@ -61,12 +61,12 @@ extension PickleUnpickler {
     /// Appends a node to the arena without pushing it.
     mutating func addNode(_ node: PickleNode) throws(PickleError) -> PickleRef {
         try charge(16)
-        try checkItemSpace(node)
+        try checkItemSpace()
         return st.append(node)
     }
 
     /// The item buffer's offsets are 32-bit: a document past that is over any sane limit anyway.
-    private func checkItemSpace(_ node: PickleNode) throws(PickleError) {
+    func checkItemSpace() throws(PickleError) {
         if st.items.count > Int(UInt32.max) - (1 << 24) || st.heap.count > Int(UInt32.max) - (1 << 24) {
             throw fail(.limitExceeded, "decoded data larger than the document can index")
         }

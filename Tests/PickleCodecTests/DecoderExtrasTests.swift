@@ -141,6 +141,79 @@ import PickleCodec
         }
     }
 
+    // MARK: - Objects made by NEWOBJ, UUIDs
+
+    /// NEWOBJ of a class it does not construct gives what `copyreg.__newobj__(cls, *args)` gives
+    /// (the general path), whatever is done to the object next: SETITEM(S), APPEND(S), BUILD with
+    /// UUID and other states, used as a tuple item, a dict key or a datetime's tzinfo.
+    @Test func newObjectsMatchTheGeneralPath() throws {
+        let classes: [(String, String)] = [("mymod", "Thing"), ("uuid", "UUID"), ("builtins", "object"),
+                                           ("builtins", "dict"), ("__builtin__", "object")]
+        let argItems: [[UInt8]] = [[], [0x4B, 0x01], [0x8C, 0x01, 0x61, 0x5D]]
+        let int = [0x8C, 0x03] + asciiBytes("int")
+        func long1(_ bytes: [UInt8]) -> [UInt8] { [0x8A, UInt8(bytes.count)] + bytes }
+        let suffixes: [[UInt8]] = [
+            [],
+            [0x28, 0x8C, 0x01, 0x6B, 0x4B, 0x01, 0x75],  // SETITEMS {'k': 1}
+            [0x8C, 0x01, 0x6B, 0x4B, 0x01, 0x73],  // SETITEM
+            [0x28, 0x4B, 0x01, 0x4B, 0x02, 0x65],  // APPENDS
+            [0x4B, 0x01, 0x61],  // APPEND
+            [0x4E, 0x62],  // BUILD None
+            [0x7D] + int + [0x4B, 0x05, 0x73, 0x62],  // BUILD {'int': 5}
+            [0x7D] + int + [0x4A, 0xFF, 0xFF, 0xFF, 0xFF, 0x73, 0x62],  // {'int': -1}
+            [0x7D] + int + long1([UInt8](repeating: 0, count: 16) + [0x01]) + [0x73, 0x62],  // 2**128
+            [0x7D] + int + long1([UInt8](repeating: 0xFF, count: 16) + [0x00]) + [0x73, 0x62],  // 2**128 - 1
+            [0x7D] + int + long1([UInt8](repeating: 0, count: 15) + [0x80, 0x00]) + [0x73, 0x62],  // 2**127
+            [0x7D] + int + long1([UInt8](repeating: 0, count: 8) + [0x01]) + [0x73, 0x62],  // 2**64
+            [0x7D] + int + long1([0x00, 0x80]) + [0x73, 0x62],  // -32768 as a big int's bytes
+            [0x7D, 0x28] + int + [0x4B, 0x05, 0x8C, 0x07] + asciiBytes("is_safe") + [0x4E, 0x75, 0x62],
+            [0x28, 0x4B, 0x01, 0x65, 0x4E, 0x62],  // APPENDS, BUILD None
+            [0x7D] + int + [0x4B, 0x05, 0x73, 0x62, 0x28, 0x4B, 0x01, 0x65],  // BUILD uuid state, APPENDS
+            [0x7D] + int + [0x4B, 0x05, 0x73, 0x62, 0x7D] + int + [0x4B, 0x06, 0x73, 0x62],  // BUILD twice
+            [0x85],  // in a tuple
+        ]
+        for (m, n) in classes {
+            for args in argItems {
+                let newObj = Self.stackGlobal(m, n) + [0x28] + args + [0x74, 0x81]
+                let general = Self.global("copyreg", "__newobj__") + [0x28] + Self.stackGlobal(m, n) + args + [0x74, 0x52]
+                var shapes: [([UInt8], [UInt8])] = suffixes.map { ([0x80, 0x04] + newObj + $0 + [0x2E], [0x80, 0x04] + general + $0 + [0x2E]) }
+                // As a dict key, and as a datetime's tzinfo.
+                shapes.append(([0x80, 0x04, 0x7D] + newObj + [0x4B, 0x01, 0x73, 0x2E], [0x80, 0x04, 0x7D] + general + [0x4B, 0x01, 0x73, 0x2E]))
+                let dt = Self.global("datetime", "datetime") + [0x43, 0x0A, 0x07, 0xE8, 0x07, 0x1E, 0x15, 0x08, 0x02, 0x03, 0x8D, 0x3C]
+                shapes.append(([0x80, 0x04] + dt + newObj + [0x86, 0x52, 0x2E], [0x80, 0x04] + dt + general + [0x86, 0x52, 0x2E]))
+                for (fast, slow) in shapes {
+                    let expected = Self.decoded(slow)
+                    #expect(Self.decoded(fast) == expected, "\(m).\(n) \(fast)")
+                    guard let a = try? PickleDecoder().decode(pickle: fast), let b = try? PickleDecoder().decode(pickle: slow) else { continue }
+                    #expect(PickleDocument.structurallyEqual(a, a.root, b, b.root), "\(m).\(n) \(fast)")
+                    Self.expectSameAsRebuilt(a, "\(m).\(n) \(fast)")
+                }
+            }
+        }
+    }
+
+    /// UUIDs from `{'int': n}` states are the UUIDs of those integers.
+    @Test func uuidStatesReadBack() throws {
+        let cases: [([UInt8], [UInt8])] = [
+            ([0x4B, 0x05], [UInt8](repeating: 0, count: 15) + [0x05]),
+            ([0x8A, 0x09] + [UInt8](repeating: 0, count: 8) + [0x01], [UInt8](repeating: 0, count: 7) + [0x01] + [UInt8](repeating: 0, count: 8)),
+            ([0x8A, 0x11] + [UInt8](repeating: 0xFF, count: 16) + [0x00], [UInt8](repeating: 0xFF, count: 16)),
+            ([0x8A, 0x11] + [UInt8](repeating: 0, count: 15) + [0x80, 0x00], [0x80] + [UInt8](repeating: 0, count: 15)),
+            ([0x8A, 0x10] + (1 ... 16).map { UInt8($0) }, (1 ... 16).reversed().map { UInt8($0) }),
+        ]
+        for (value, bytes) in cases {
+            for build in [[0x80, 0x04] + Self.stackGlobal("uuid", "UUID") + [0x29, 0x81],
+                          Self.global("copy_reg", "_reconstructor") + [0x28] + Self.global("uuid", "UUID")
+                            + Self.global("__builtin__", "object") + [0x4E, 0x74, 0x52]] {
+                let doc = try PickleDecoder().decode(pickle: build + [0x7D, 0x8C, 0x03] + asciiBytes("int") + value + [0x73, 0x62, 0x2E])
+                #expect(doc[doc.root] == .uuid(PickleUUID(bytes: bytes)))
+                let hand = Self.handBuilt(.uuid(PickleUUID(bytes: bytes)))
+                #expect(Self.json(doc) == Self.json(hand))
+                Self.expectSameAsRebuilt(doc, "\(value)")
+            }
+        }
+    }
+
     // MARK: - CPython fixtures
 
     /// `pickle.dumps` of one value holding dict subclasses, aware datetimes (offsets east and west of
