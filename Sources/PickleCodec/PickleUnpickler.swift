@@ -23,7 +23,7 @@ struct PickleUnpickler {
 
     /// The document's storage being built (arena, byte and item buffers, extras).
     let st: PickleStorage
-    /// Node indices. This and the next two are freed by ``run()``.
+    /// Node indices. This and the next two start in the storage's block; ``run()`` frees any they moved to.
     var stack: PickleBuffer<Int>
     /// Stack heights at each open MARK.
     var marks: PickleBuffer<Int>
@@ -44,12 +44,12 @@ struct PickleUnpickler {
         self.limits = limits
         self.base = UnsafePointer(bitPattern: 1)!  // replaced in run(); never read before
         self.limit = input.count
-        // Sized by the input (so bounded by maxInputBytes): a value takes at least 2 bytes of pickle.
-        let expected = min(input.count / 4, 4096)
-        st = PickleStorage(input: input, nodeCapacity: expected, itemCapacity: expected)
-        stack = PickleBuffer(capacity: 32)
-        marks = PickleBuffer(capacity: 0)  // protocol 2+ sessions open few MARKs, often none
-        memoDense = PickleBuffer(capacity: expected)
+        // Sized by the input (so bounded by maxInputBytes), in one allocation the storage keeps.
+        let room = PickleStorage.DecodeRoom(inputCount: input.count)
+        st = PickleStorage(input: input, room: room)
+        stack = room.stack
+        marks = room.marks
+        memoDense = room.memo
     }
 
     /// Runs the pickle to its STOP. Call once: it frees the machine's own buffers.

@@ -214,6 +214,31 @@ import PickleCodec
         }
     }
 
+    // MARK: - Room for one decode
+
+    /// Every buffer outgrows the room a decode starts with (nodes, items, stack, marks, memo and the
+    /// bytes the decoder rewrites), and every value still reads back.
+    @Test func buffersOutgrowTheirFirstRoom() throws {
+        let depth = 40, count = 5000
+        let long = String(repeating: "a", count: 100_000) + "\u{E9}"
+        var p: [UInt8] = Array(repeating: 0x28, count: depth)  // MARK × depth
+        for i in 0 ..< count { p += [0x56] + asciiBytes("\\u00e9\(i)\n") + [0x70] + asciiBytes("\(i)\n") }  // UNICODE, PUT
+        p += [0x67] + asciiBytes("\(count - 1)\n")  // GET the last one again
+        p += [0x56] + asciiBytes(String(repeating: "a", count: 100_000)) + asciiBytes("\\u00e9\n")
+        p += Array(repeating: 0x6C, count: depth) + [0x2E]  // LIST × depth, STOP
+        let doc = try PickleDecoder().decode(pickle: p)
+        var ref = doc.root
+        for _ in 0 ..< depth - 1 {
+            guard case .list(let items) = doc[ref], items.count == 1 else { Issue.record("not a nested list"); return }
+            ref = items[0]
+        }
+        guard case .list(let items) = doc[ref], items.count == count + 2 else { Issue.record("innermost list"); return }
+        for i in 0 ..< count { #expect(doc.text(of: items[i]) == "\u{E9}\(i)") }
+        #expect(items[count] == items[count - 1])
+        #expect(doc.text(of: items[count + 1]) == long)
+        Self.expectSameAsRebuilt(doc, "nested")
+    }
+
     // MARK: - CPython fixtures
 
     /// `pickle.dumps` of one value holding dict subclasses, aware datetimes (offsets east and west of
