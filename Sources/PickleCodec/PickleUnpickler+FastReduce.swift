@@ -6,15 +6,17 @@
 /// gives the same value or the same error for those shapes too.
 extension PickleUnpickler {
     /// REDUCE: true when the value was built and pushed here.
+    ///
+    /// Field checks are static functions here: calling the machine's own checking methods from this
+    /// mutating one would copy the whole machine per call.
     mutating func reduceFast(callable: Int, args: Int) throws(PickleError) -> Bool {
         let c = st.raw[callable], a = st.raw[args]
-        guard c.tag == .global, a.tag == .tuple, let known = PickleKnownGlobal(rawValue: c.count), known != .other else {
-            return false
-        }
+        guard c.tag == .global, a.tag == .tuple else { return false }
+        typealias K = PickleKnownGlobal
         let n = Int(a.count)
         let first = n > 0 ? st.raw[st.items[a.start]] : PickleRawNode(tag: .none)
-        switch known {
-        case .datetime:
+        switch c.count {
+        case K.datetime.rawValue:
             guard n == 1 || n == 2, first.tag == .bytes || first.tag == .py2String, first.count == 10 else { return false }
             var tz = 0
             if n == 2 {
@@ -30,23 +32,23 @@ extension PickleUnpickler {
                 default: return false
                 }
             }
-            let b = stateBytes(first)
-            let year = Int(b.0) << 8 | Int(b.1), month = Int(b.2 & 0x7F), day = Int(b.3)
-            let hour = Int(b.4), minute = Int(b.5), second = Int(b.6), us = Int(b.7) << 16 | Int(b.8) << 8 | Int(b.9)
-            _ = try checkedDate(year, month, day)
-            _ = try checkedTime(hour, minute, second, us, fold: 0, tz: nil)
+            let b = bytesStart(of: first)  // 10 bytes
+            let year = Int(b[0]) << 8 | Int(b[1]), month = Int(b[2] & 0x7F), day = Int(b[3])
+            let hour = Int(b[4]), minute = Int(b[5]), second = Int(b[6]), us = Int(b[7]) << 16 | Int(b[8]) << 8 | Int(b[9])
+            guard Self.isValidDate(year, month, day) else { throw fail(.badValue, "date field out of range") }
+            guard hour < 24, minute < 60, second < 60, us < 1_000_000 else { throw fail(.badValue, "time field out of range") }
             var r = PickleRawNode(tag: .datetime, payload: UInt64(year) << 40 | UInt64(month) << 32 | UInt64(day) << 24
                                     | UInt64(hour) << 16 | UInt64(minute) << 8 | UInt64(second))
-            r.count = UInt32(us) | UInt32(b.2 >> 7) << 31
+            r.count = UInt32(us) | UInt32(b[2] >> 7) << 31
             r.ext = UInt32(tz)
             try pushRaw(r)
-        case .date:
+        case K.date.rawValue:
             guard n == 1, first.tag == .bytes || first.tag == .py2String, first.count == 4 else { return false }
-            let b = stateBytes(first)
-            let year = Int(b.0) << 8 | Int(b.1), month = Int(b.2), day = Int(b.3)
-            _ = try checkedDate(year, month, day)
+            let b = bytesStart(of: first)  // 4 bytes
+            let year = Int(b[0]) << 8 | Int(b[1]), month = Int(b[2]), day = Int(b[3])
+            guard Self.isValidDate(year, month, day) else { throw fail(.badValue, "date field out of range") }
             try pushRaw(PickleRawNode(tag: .date, payload: UInt64(year) << 16 | UInt64(month) << 8 | UInt64(day)))
-        case .timedelta:
+        case K.timedelta.rawValue:
             guard n <= 3 else { return false }
             var parts = (0, 0, 0)
             for j in 0 ..< n {
@@ -59,11 +61,13 @@ extension PickleUnpickler {
                 default: parts.2 = v
                 }
             }
-            let td = try normalizedTimedelta(days: parts.0, seconds: parts.1, microseconds: parts.2)
+            guard let td = Self.normalized(days: parts.0, seconds: parts.1, microseconds: parts.2) else {
+                throw fail(.badValue, "timedelta out of range")
+            }
             var r = PickleRawNode(tag: .timedelta, payload: UInt64(td.seconds) << 32 | UInt64(td.microseconds))
             r.count = UInt32(bitPattern: Int32(td.days))
             try pushRaw(r)
-        case .decimal:
+        case K.decimal.rawValue:
             guard n == 1, first.tag == .string || first.tag == .py2String, !first.inHeap else { return false }
             let s = Int(truncatingIfNeeded: first.payload)
             guard PickleDecimal.isPlainCanonical(bytes: UnsafeBufferPointer(start: base + s, count: Int(first.count))) else {
@@ -72,7 +76,7 @@ extension PickleUnpickler {
             var r = first
             r.tag = .decimal
             try pushRaw(r)
-        case .codecsEncode:
+        case K.codecsEncode.rawValue:
             // `_codecs.encode(text, 'latin1')`: how Python 3 writes bytes (datetime states) at protocols 0-2.
             guard n == 2, first.tag == .string else { return false }
             let e = st.raw[st.items[a.start + 1]]
@@ -81,7 +85,7 @@ extension PickleUnpickler {
             guard base[es] == 0x6C, base[es + 1] == 0x61, base[es + 2] == 0x74, base[es + 3] == 0x69,
                   base[es + 4] == 0x6E, base[es + 5] == 0x31 else { return false }  // "latin1"
             return try pushLatin1(from: first)
-        case .timezone:
+        case K.timezone.rawValue:
             // `timezone(timedelta)`, strictly within a day (anything else: the general path decides).
             guard n == 1, first.tag == .timedelta else { return false }
             let days = Int32(bitPattern: first.count), rest = first.payload
@@ -94,6 +98,22 @@ extension PickleUnpickler {
             return false
         }
         return true
+    }
+
+    /// What ``checkedDate(_:_:_:)`` accepts.
+    @inline(__always)
+    static func isValidDate(_ year: Int, _ month: Int, _ day: Int) -> Bool {
+        year >= 1 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
+    }
+
+    /// ``normalizedTimedelta(days:seconds:microseconds:)``'s result, nil where it throws.
+    static func normalized(days: Int, seconds: Int, microseconds: Int) -> PickleTimedelta? {
+        let (carrySeconds, us) = floorDivMod(microseconds, 1_000_000)
+        let (s0, o1) = seconds.addingReportingOverflow(carrySeconds)
+        let (carryDays, s) = floorDivMod(s0, 86_400)
+        let (d, o2) = days.addingReportingOverflow(carryDays)
+        guard !o1, !o2, d >= -999_999_999, d <= 999_999_999 else { return nil }
+        return PickleTimedelta(days: d, seconds: s, microseconds: us)
     }
 
     /// BUILD of a `uuid.UUID` made by NEWOBJ or `copyreg._reconstructor`, with the state `{'int': n}`
@@ -129,13 +149,10 @@ extension PickleUnpickler {
         guard n == 0 || p[n - 1] & 0x80 == 0 else { return nil }  // negative
         if n == 17 && p[16] == 0 { n = 16 }
         guard n <= 16 else { return nil }
-        var high: UInt64 = 0, low: UInt64 = 0
-        var i = n - 1
-        while i >= 0 {
-            if i >= 8 { high = high << 8 | UInt64(p[i]) } else { low = low << 8 | UInt64(p[i]) }
-            i -= 1
-        }
-        return PickleStorage.uuidRecord(high: high, low: low)
+        // Little-endian bytes into two words, zero-extended: one copy of at most 16 bytes.
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: p, byteCount: n) }
+        return PickleStorage.uuidRecord(high: UInt64(littleEndian: words.1), low: UInt64(littleEndian: words.0))
     }
 
     /// NEWOBJ: true when the value was built and pushed here.
@@ -165,14 +182,6 @@ extension PickleUnpickler {
         default:
             return false
         }
-    }
-
-    /// The 10 (or 4) leading state bytes of a bytes or Python 2 str node (zeros past its end).
-    private func stateBytes(_ r: PickleRawNode) -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) {
-        let p = bytesStart(of: r)
-        var b: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &b) { $0.baseAddress!.copyMemory(from: p, byteCount: min(Int(r.count), 10)) }
-        return b
     }
 
     /// Pushes the Latin-1 bytes of a str node (false, nothing pushed, when a code point is above U+00FF).

@@ -141,6 +141,52 @@ import PickleCodec
         }
     }
 
+    // MARK: - REDUCE of datetime values
+
+    /// datetime, date and timedelta by REDUCE (the fast path) give what INST gives (the general path,
+    /// which classifies the names as text): values, and errors at the edges of every field.
+    @Test func dateTimeReduceMatchesTheGeneralPath() {
+        func both(_ module: String, _ name: String, _ args: [UInt8]) -> (String, String) {
+            let reduce = [0x80, 0x04] + Self.stackGlobal(module, name) + [0x28] + args + [0x74, 0x52, 0x2E]
+            let inst = [0x28] + args + [0x69] + asciiBytes("\(module)\n\(name)\n") + [0x2E]
+            return (Self.decoded(reduce), Self.decoded(inst))
+        }
+        func state(_ bytes: [UInt8]) -> [UInt8] { [0x43, UInt8(bytes.count)] + bytes }
+        let zone: [UInt8] = Self.global("datetime", "timezone") + Self.global("datetime", "timedelta")
+            + [0x4B, 0x00, 0x4D, 0x10, 0x0E, 0x4B, 0x00, 0x87, 0x52, 0x85, 0x52]  // timezone(timedelta(0, 3600, 0))
+        var states: [[UInt8]] = []
+        for (year, month, day) in [(2024, 2, 29), (2023, 2, 29), (2000, 2, 29), (1900, 2, 29), (1, 1, 1), (9999, 12, 31),
+                                   (0, 1, 1), (10000, 1, 1), (2024, 0, 1), (2024, 13, 1), (2024, 4, 31), (2024, 1, 0), (2024, 1, 32)] {
+            states.append([UInt8(year >> 8), UInt8(year & 0xFF), UInt8(month), UInt8(day)])
+        }
+        for dateState in states {
+            #expect(both("datetime", "date", state(dateState)).0 == both("datetime", "date", state(dateState)).1, "\(dateState)")
+            for time: [UInt8] in [[0, 0, 0, 0, 0, 0], [23, 59, 59, 0x0F, 0x42, 0x3F], [24, 0, 0, 0, 0, 0], [0, 60, 0, 0, 0, 0],
+                                  [0, 0, 60, 0, 0, 0], [0, 0, 0, 0x0F, 0x42, 0x40], [12, 30, 15, 0x03, 0x8D, 0x3C]] {
+                for fold: UInt8 in [0, 0x80] {
+                    var st = dateState + time
+                    st[2] |= fold
+                    for tz: [UInt8] in [[], [0x4E], zone] {
+                        let (fast, general) = both("datetime", "datetime", state(st) + tz)
+                        #expect(fast == general, "\(st) \(tz)")
+                    }
+                }
+            }
+        }
+        func int(_ v: Int64) -> [UInt8] { [0x8A, 0x08] + withUnsafeBytes(of: v.littleEndian, Array.init) }
+        let values: [Int64] = [0, 1, -1, 59, 86_399, 86_400, -86_401, 999_999, 1_000_000, -1_000_001, 999_999_999,
+                               1_000_000_000, -999_999_999, -1_000_000_000, 86_400 * 999_999_999, Int64.max, Int64.min]
+        for d in values {
+            #expect(both("datetime", "timedelta", int(d)).0 == both("datetime", "timedelta", int(d)).1, "\(d)")
+            for s in values {
+                for us in [0, 1, -1, 999_999, 1_000_000, Int64.max, Int64.min] {
+                    let (fast, general) = both("datetime", "timedelta", int(d) + int(s) + int(us))
+                    #expect(fast == general, "\(d) \(s) \(us)")
+                }
+            }
+        }
+    }
+
     // MARK: - Objects made by NEWOBJ, UUIDs
 
     /// NEWOBJ of a class it does not construct gives what `copyreg.__newobj__(cls, *args)` gives
