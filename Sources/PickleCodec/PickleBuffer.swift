@@ -9,12 +9,21 @@ struct PickleBuffer<Element: BitwiseCopyable> {
     /// Elements in use; lowering it drops the ones above.
     var count = 0
     private(set) var capacity: Int
+    /// False while `base` is memory someone else frees (part of a shared block): growing leaves it there.
+    private var ownsMemory = true
 
     /// Allocates room for `capacity` elements; none for 0 (the first append allocates).
     init(capacity: Int) {
         self.capacity = max(capacity, 0)
         base = self.capacity > 0 ? .allocate(capacity: self.capacity)
             : UnsafeMutablePointer(bitPattern: MemoryLayout<Element>.alignment)!  // never read: count is 0
+    }
+
+    /// Room for `capacity` elements at `memory`, which the caller allocated and frees (after this buffer's ``free()``).
+    init(borrowing memory: UnsafeMutablePointer<Element>, capacity: Int) {
+        self.capacity = capacity
+        base = memory
+        ownsMemory = false
     }
 
     @inline(__always)
@@ -55,12 +64,12 @@ struct PickleBuffer<Element: BitwiseCopyable> {
     mutating func append(from p: UnsafePointer<Element>, count n: Int) {
         guard n > 0 else { return }
         if count + n > capacity {
-            let old = base
+            let old = base, owned = ownsMemory
             let offset = old.distance(to: UnsafeMutablePointer(mutating: p))
             let inside = offset >= 0 && offset < capacity
             grow(to: count + n, keepingOld: inside)
             (base + count).initialize(from: inside ? UnsafePointer(base + offset) : p, count: n)
-            if inside { old.deallocate() }
+            if inside && owned { old.deallocate() }
         } else if n <= 4 {
             // Tuples of one to three and short batches: a call to memmove would cost more than the copy.
             var i = 0
@@ -95,9 +104,10 @@ struct PickleBuffer<Element: BitwiseCopyable> {
         let newCapacity = Swift.max(minimum, 2 * capacity, 8)
         let fresh = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
         fresh.initialize(from: base, count: count)
-        if !keepingOld && capacity > 0 { base.deallocate() }
+        if !keepingOld && capacity > 0 && ownsMemory { base.deallocate() }
         base = fresh
         capacity = newCapacity
+        ownsMemory = true
     }
 
     /// The elements in use.
@@ -111,6 +121,6 @@ struct PickleBuffer<Element: BitwiseCopyable> {
         return c
     }
 
-    /// Releases the memory; the buffer must not be used afterwards.
-    func free() { if capacity > 0 { base.deallocate() } }
+    /// Releases the memory (if its own); the buffer must not be used afterwards.
+    func free() { if capacity > 0 && ownsMemory { base.deallocate() } }
 }

@@ -46,10 +46,11 @@ extension PickleStorage {
         case .set: return .set(itemRefs(r))
         case .frozenset: return .frozenset(itemRefs(r))
         case .dict:
-            var subclass: PickleGlobal?
-            if r.ext > 0, case .global(let g) = extras[Int(r.ext) - 1] { subclass = g }
-            return .dict(PickleDict(keys: itemRefs(r, by: 2), values: itemRefs(r, from: 1, by: 2), subclass: subclass))
-        case .extra, .global: return extras[Int(truncatingIfNeeded: r.payload)]
+            return .dict(PickleDict(keys: itemRefs(r, by: 2), values: itemRefs(r, from: 1, by: 2), subclass: global(referencedBy: r)))
+        case .global:
+            if r.ext > 0 { return .global(PickleKnownGlobal.common(Int(r.ext) - 1)) }
+            return extras[Int(truncatingIfNeeded: r.payload)]
+        case .extra: return extras[Int(truncatingIfNeeded: r.payload)]
         case .datetime:
             let p = r.payload
             return .datetime(PickleDateTime(
@@ -60,11 +61,61 @@ extension PickleStorage {
         case .date:
             let p = r.payload
             return .date(PickleDate(year: Int(p >> 16 & 0xFFFF), month: Int(p >> 8 & 0xFF), day: Int(p & 0xFF)))
-        case .timedelta:
-            return .timedelta(PickleTimedelta(days: Int(Int32(bitPattern: r.count)), seconds: Int(r.payload >> 32),
-                                              microseconds: Int(r.payload & 0xFFFF_FFFF)))
+        case .timedelta: return .timedelta(Self.timedelta(r))
+        case .timezone: return .timezone(PickleTimezone(offset: Self.timedelta(r)))
+        case .uuid:
+            var bytes = [UInt8](repeating: 0, count: 16)
+            for i in 0 ..< 8 { bytes[15 - i] = UInt8(truncatingIfNeeded: r.payload >> (8 * i)) }
+            for i in 0 ..< 4 {
+                bytes[7 - i] = UInt8(truncatingIfNeeded: r.count >> (8 * i))
+                bytes[3 - i] = UInt8(truncatingIfNeeded: r.ext >> (8 * i))
+            }
+            return .uuid(PickleUUID(bytes: bytes))
+        case .newObject:
+            // Always set: a new object's record is made only from a global's.
+            guard let type = global(referencedBy: r) else { preconditionFailure("new object without a class") }
+            return .object(PickleObject(type: type, args: PickleRef(Int(truncatingIfNeeded: r.payload))))
         case .decimal: return .decimal(PickleDecimal(withBytes(of: r) { String(decoding: $0, as: UTF8.self) }))
         }
+    }
+
+    /// The timedelta laid out in a `.timedelta` or `.timezone` record.
+    static func timedelta(_ r: PickleRawNode) -> PickleTimedelta {
+        PickleTimedelta(days: Int(Int32(bitPattern: r.count)), seconds: Int(r.payload >> 32), microseconds: Int(r.payload & 0xFFFF_FFFF))
+    }
+
+    /// The subclass of a `.dict` record (nil for a plain dict), or the class of a `.newObject` record.
+    func global(referencedBy r: PickleRawNode) -> PickleGlobal? {
+        if r.ext == 0 { return nil }
+        if r.globalIsCommon { return PickleKnownGlobal.common(Int(r.ext) - 1) }
+        if case .global(let g) = extras[Int(r.ext) - 1] { return g }
+        return nil
+    }
+
+    /// Names the global of record `g` (a common name or an extra) as the subclass of dict record `r`
+    /// or the class of new-object record `r`. By value: the global's own record may be replaced later.
+    static func refer(_ r: inout PickleRawNode, toGlobal g: PickleRawNode) {
+        r.globalIsCommon = g.ext > 0
+        r.ext = g.ext > 0 ? g.ext : UInt32(truncatingIfNeeded: g.payload + 1)
+    }
+
+    /// The classification of the global a `.newObject` record names.
+    func known(referencedBy r: PickleRawNode) -> PickleKnownGlobal {
+        if r.globalIsCommon { return PickleKnownGlobal.commonKnown(Int(r.ext) - 1) }
+        return global(referencedBy: r).map(PickleKnownGlobal.init) ?? .other
+    }
+
+    /// A `.uuid` record for the 128-bit integer `high << 64 | low`.
+    static func uuidRecord(high: UInt64, low: UInt64) -> PickleRawNode {
+        var r = PickleRawNode(tag: .uuid, payload: low)
+        r.count = UInt32(truncatingIfNeeded: high)
+        r.ext = UInt32(truncatingIfNeeded: high >> 32)
+        return r
+    }
+
+    /// Turns a `.newObject` record into the `.object` extra it stands for, so it can be changed in place.
+    func materializeObject(at i: Int) {
+        raw[i] = store(node(at: i))
     }
 
     /// The storage record for `node`, its bytes and items appended to the buffers.
@@ -83,6 +134,13 @@ extension PickleStorage {
         case .tuple(let x): return storeItems(.tuple, x)
         case .set(let x): return storeItems(.set, x)
         case .frozenset(let x): return storeItems(.frozenset, x)
+        case .uuid(let u) where u.bytes.count == 16:
+            var high: UInt64 = 0, low: UInt64 = 0
+            for i in 0 ..< 8 {
+                high = high << 8 | UInt64(u.bytes[i])
+                low = low << 8 | UInt64(u.bytes[8 + i])
+            }
+            return Self.uuidRecord(high: high, low: low)
         case .dict(let d) where d.keys.count == d.values.count:
             var interleaved: [PickleRef] = []
             interleaved.reserveCapacity(2 * min(d.keys.count, d.values.count))

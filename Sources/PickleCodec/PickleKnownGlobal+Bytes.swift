@@ -21,8 +21,12 @@ extension PickleKnownGlobal {
     /// The common names as lookup tables: parallel arrays in one immutable object, so a lookup
     /// retains one reference rather than each array.
     private final class Table: Sendable {
-        /// Per entry: module length, name length and both first bytes, to skip most entries with one compare.
-        let signatures: [UInt32]
+        /// Hash slots (a power of two): entry index + 1, 0 when empty; probed linearly.
+        static let slotCount = 128
+        /// Per slot: the entry's signature, so a probe compares one word before any bytes.
+        let slotSignatures: [UInt32]
+        /// Per slot: entry index + 1, or 0 for an empty slot.
+        let slotEntries: [Int32]
         /// Per entry: offset of `module` then `name` in ``bytes``.
         let offsets: [Int]
         let bytes: [UInt8]
@@ -31,7 +35,7 @@ extension PickleKnownGlobal {
         let known: [PickleKnownGlobal]
 
         init() {
-            var signatures: [UInt32] = [], offsets: [Int] = [], bytes: [UInt8] = []
+            var offsets: [Int] = [], bytes: [UInt8] = [], signatures: [UInt32] = []
             var globals: [PickleGlobal] = [], known: [PickleKnownGlobal] = []
             for (module, names) in PickleKnownGlobal.commonNames {
                 for name in names {
@@ -45,16 +49,32 @@ extension PickleKnownGlobal {
                     known.append(PickleKnownGlobal(g))
                 }
             }
-            self.signatures = signatures
-            self.offsets = offsets
+            var slotSignatures = [UInt32](repeating: 0, count: Table.slotCount)
+            var slotEntries = [Int32](repeating: 0, count: Table.slotCount)
+            for (i, s) in signatures.enumerated() {
+                var slot = Table.slot(s)
+                while slotEntries[slot] != 0 { slot = (slot + 1) & (Table.slotCount - 1) }
+                slotSignatures[slot] = s
+                slotEntries[slot] = Int32(i + 1)
+            }
+            self.slotSignatures = slotSignatures
+            self.slotEntries = slotEntries
             self.bytes = bytes
+            self.offsets = offsets
             self.globals = globals
             self.known = known
         }
 
+        @inline(__always)
         static func signature(_ moduleCount: Int, _ nameCount: Int, _ m0: UInt8, _ n0: UInt8) -> UInt32 {
             UInt32(truncatingIfNeeded: moduleCount) << 24 | UInt32(truncatingIfNeeded: nameCount) << 16
                 | UInt32(m0) << 8 | UInt32(n0)
+        }
+
+        /// The first slot to probe for a signature (a multiplicative hash).
+        @inline(__always)
+        static func slot(_ signature: UInt32) -> Int {
+            Int(truncatingIfNeeded: (signature &* 0x9E37_79B1) >> 25)
         }
     }
 
@@ -63,24 +83,36 @@ extension PickleKnownGlobal {
     /// Finds a common allowlisted name by its bytes, without building strings.
     ///
     /// - Parameters:
-    ///   - module: the module name's bytes, as the pickle holds them.
-    ///   - name: the class name's bytes.
-    /// - Returns: the global and its classification, or nil for any other name (the caller then
-    ///   builds the strings and classifies them with ``init(_:)``).
-    static func lookup(module: UnsafeBufferPointer<UInt8>, name: UnsafeBufferPointer<UInt8>) -> (PickleGlobal, PickleKnownGlobal)? {
-        guard let m = module.baseAddress, let n = name.baseAddress, module.count < 64, name.count < 64 else { return nil }
+    ///   - module: the module name's bytes, as the pickle holds them (`moduleCount` of them).
+    ///   - name: the class name's bytes (`nameCount` of them).
+    /// - Returns: the name's index in the common table (see ``common(_:)``), or nil for any other
+    ///   name (the caller then builds the strings and classifies them with ``init(_:)``).
+    static func lookup(module: UnsafePointer<UInt8>, _ moduleCount: Int,
+                       name: UnsafePointer<UInt8>, _ nameCount: Int) -> Int? {
+        guard moduleCount > 0, nameCount > 0, moduleCount < 64, nameCount < 64 else { return nil }
         let t = table
-        let wanted = Table.signature(module.count, name.count, m[0], n[0])
-        let found: Int? = t.signatures.withUnsafeBufferPointer { signatures in
-            t.bytes.withUnsafeBufferPointer { bytes in
-                for i in signatures.indices where signatures[i] == wanted {
-                    let at = bytes.baseAddress! + t.offsets[i]
-                    if memcmp(at, m, module.count) == 0 && memcmp(at + module.count, n, name.count) == 0 { return i }
+        let wanted = Table.signature(moduleCount, nameCount, module[0], name[0])
+        var slot = Table.slot(wanted)
+        while true {
+            let e = Int(t.slotEntries[slot])
+            if e == 0 { return nil }
+            if t.slotSignatures[slot] == wanted {
+                let found = t.bytes.withUnsafeBufferPointer { b in
+                    let at = b.baseAddress! + t.offsets[e - 1]
+                    return memcmp(at, module, moduleCount) == 0 && memcmp(at + moduleCount, name, nameCount) == 0
                 }
-                return nil
+                if found { return e - 1 }
             }
+            slot = (slot + 1) & (Table.slotCount - 1)
         }
-        guard let i = found else { return nil }
-        return (t.globals[i], t.known[i])
     }
+
+    /// Number of names in the common table.
+    static var commonCount: Int { table.globals.count }
+
+    /// The common name at `index` (from ``lookup(module:_:name:_:)``).
+    static func common(_ index: Int) -> PickleGlobal { table.globals[index] }
+
+    /// The classification of the common name at `index`.
+    static func commonKnown(_ index: Int) -> PickleKnownGlobal { table.known[index] }
 }

@@ -15,11 +15,14 @@ struct PickleRawNode {
         case bigInt
         /// Items at `start ..< start + count` of the item buffer; `capacity` slots are reserved there.
         case list, tuple, set, frozenset
-        /// Like a list, keys and values alternating (`count` is twice the pairs); `ext` is the subclass's extra + 1.
+        /// Like a list, keys and values alternating (`count` is twice the pairs); `ext` names the subclass
+        /// (see ``PickleRawNode/ext``).
         case dict
         /// `payload` indexes the document's extras (``PickleNode`` values of the rarer kinds).
         case extra
-        /// A GLOBAL: `payload` indexes its `.global` extra, `count` is its ``PickleKnownGlobal`` code.
+        /// A GLOBAL: `count` is its ``PickleKnownGlobal`` code. A common allowlisted name (see
+        /// ``PickleKnownGlobal/common(_:)``) has its table index + 1 in `ext` and no extra; any other
+        /// name has `ext` 0 and `payload` indexing its `.global` extra.
         case global
         /// `payload`: year << 40 | month << 32 | day << 24 | hour << 16 | minute << 8 | second;
         /// `count`: microsecond | fold << 31; `ext`: tzinfo node + 1 (0 when naive).
@@ -30,6 +33,14 @@ struct PickleRawNode {
         case timedelta
         /// `str(Decimal)`'s text, as bytes like a string's.
         case decimal
+        /// `datetime.timezone(offset)` without a name: the offset laid out as a ``timedelta``'s.
+        case timezone
+        /// A UUID's 128-bit integer: `payload` the low 64 bits, `count` the next 32, `ext` the top 32.
+        case uuid
+        /// What NEWOBJ makes of a class it does not construct, until something changes it: an inert
+        /// ``PickleObject`` with only its class (named as a dict's subclass is, see ``globalIsCommon``)
+        /// and its arguments (the tuple node in `payload`).
+        case newObject
     }
 
     var tag: Tag
@@ -39,8 +50,17 @@ struct PickleRawNode {
     var count: UInt32 = 0
     /// The scalar's bits, the byte offset, `start | capacity << 32`, or an extras index.
     var payload: UInt64 = 0
-    /// Dict: index + 1 of the subclass's ``PickleGlobal`` in the extras (0 for a plain dict).
+    /// Dict: 0 for a plain dict, else index + 1 of its subclass: in the common-name table when
+    /// ``globalIsCommon``, else of the subclass's ``PickleGlobal`` in the extras. New object: its class, alike.
+    /// Datetime: tzinfo node + 1. Global: common-table index + 1 (0 when the name is in the extras).
     var ext: UInt32 = 0
+
+    /// Dict and new object: `ext` indexes the common-name table (``PickleKnownGlobal/common(_:)``),
+    /// not the extras. (These records have no bytes, so they lend the flag.)
+    var globalIsCommon: Bool {
+        get { inHeap }
+        set { inHeap = newValue }
+    }
 
     init(tag: Tag, payload: UInt64 = 0) {
         self.tag = tag

@@ -60,6 +60,9 @@ extension PickleUnpickler {
             st.extras[e] = .none  // releases the arrays so the append below is in place
             object.dictItems.append(contentsOf: kv.map { PickleRef($0) })
             st.extras[e] = .object(object)
+        case .newObject:
+            st.materializeObject(at: target)  // now an `.extra` object, filled as above
+            try setItems(in: target, kv)
         default:
             throw fail(.typeMismatch, "SETITEM target is not a dict")
         }
@@ -86,6 +89,9 @@ extension PickleUnpickler {
             st.extras[e] = .none
             object.listItems.append(contentsOf: items.map { PickleRef($0) })
             st.extras[e] = .object(object)
+        case .newObject:
+            st.materializeObject(at: target)  // now an `.extra` object, filled as above
+            try appendItems(to: target, items)
         default:
             throw fail(.typeMismatch, "APPEND target is not a list")
         }

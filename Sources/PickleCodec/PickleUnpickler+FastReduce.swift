@@ -6,21 +6,24 @@
 /// gives the same value or the same error for those shapes too.
 extension PickleUnpickler {
     /// REDUCE: true when the value was built and pushed here.
+    ///
+    /// Field checks are static functions here: calling the machine's own checking methods from this
+    /// mutating one would copy the whole machine per call.
     mutating func reduceFast(callable: Int, args: Int) throws(PickleError) -> Bool {
         let c = st.raw[callable], a = st.raw[args]
-        guard c.tag == .global, a.tag == .tuple, let known = PickleKnownGlobal(rawValue: c.count), known != .other else {
-            return false
-        }
+        guard c.tag == .global, a.tag == .tuple else { return false }
+        typealias K = PickleKnownGlobal
         let n = Int(a.count)
         let first = n > 0 ? st.raw[st.items[a.start]] : PickleRawNode(tag: .none)
-        switch known {
-        case .datetime:
+        switch c.count {
+        case K.datetime.rawValue:
             guard n == 1 || n == 2, first.tag == .bytes || first.tag == .py2String, first.count == 10 else { return false }
             var tz = 0
             if n == 2 {
                 let t = st.items[a.start + 1]
                 switch st.raw[t].tag {
                 case .none: break
+                case .timezone, .newObject: tz = t + 1
                 case .extra:
                     switch st.extras[Int(truncatingIfNeeded: st.raw[t].payload)] {
                     case .timezone, .object: tz = t + 1
@@ -29,23 +32,23 @@ extension PickleUnpickler {
                 default: return false
                 }
             }
-            let b = stateBytes(first)
-            let year = Int(b.0) << 8 | Int(b.1), month = Int(b.2 & 0x7F), day = Int(b.3)
-            let hour = Int(b.4), minute = Int(b.5), second = Int(b.6), us = Int(b.7) << 16 | Int(b.8) << 8 | Int(b.9)
-            _ = try checkedDate(year, month, day)
-            _ = try checkedTime(hour, minute, second, us, fold: 0, tz: nil)
+            let b = bytesStart(of: first)  // 10 bytes
+            let year = Int(b[0]) << 8 | Int(b[1]), month = Int(b[2] & 0x7F), day = Int(b[3])
+            let hour = Int(b[4]), minute = Int(b[5]), second = Int(b[6]), us = Int(b[7]) << 16 | Int(b[8]) << 8 | Int(b[9])
+            guard Self.isValidDate(year, month, day) else { throw fail(.badValue, "date field out of range") }
+            guard hour < 24, minute < 60, second < 60, us < 1_000_000 else { throw fail(.badValue, "time field out of range") }
             var r = PickleRawNode(tag: .datetime, payload: UInt64(year) << 40 | UInt64(month) << 32 | UInt64(day) << 24
                                     | UInt64(hour) << 16 | UInt64(minute) << 8 | UInt64(second))
-            r.count = UInt32(us) | UInt32(b.2 >> 7) << 31
+            r.count = UInt32(us) | UInt32(b[2] >> 7) << 31
             r.ext = UInt32(tz)
             try pushRaw(r)
-        case .date:
+        case K.date.rawValue:
             guard n == 1, first.tag == .bytes || first.tag == .py2String, first.count == 4 else { return false }
-            let b = stateBytes(first)
-            let year = Int(b.0) << 8 | Int(b.1), month = Int(b.2), day = Int(b.3)
-            _ = try checkedDate(year, month, day)
+            let b = bytesStart(of: first)  // 4 bytes
+            let year = Int(b[0]) << 8 | Int(b[1]), month = Int(b[2]), day = Int(b[3])
+            guard Self.isValidDate(year, month, day) else { throw fail(.badValue, "date field out of range") }
             try pushRaw(PickleRawNode(tag: .date, payload: UInt64(year) << 16 | UInt64(month) << 8 | UInt64(day)))
-        case .timedelta:
+        case K.timedelta.rawValue:
             guard n <= 3 else { return false }
             var parts = (0, 0, 0)
             for j in 0 ..< n {
@@ -58,11 +61,13 @@ extension PickleUnpickler {
                 default: parts.2 = v
                 }
             }
-            let td = try normalizedTimedelta(days: parts.0, seconds: parts.1, microseconds: parts.2)
+            guard let td = Self.normalized(days: parts.0, seconds: parts.1, microseconds: parts.2) else {
+                throw fail(.badValue, "timedelta out of range")
+            }
             var r = PickleRawNode(tag: .timedelta, payload: UInt64(td.seconds) << 32 | UInt64(td.microseconds))
             r.count = UInt32(bitPattern: Int32(td.days))
             try pushRaw(r)
-        case .decimal:
+        case K.decimal.rawValue:
             guard n == 1, first.tag == .string || first.tag == .py2String, !first.inHeap else { return false }
             let s = Int(truncatingIfNeeded: first.payload)
             guard PickleDecimal.isPlainCanonical(bytes: UnsafeBufferPointer(start: base + s, count: Int(first.count))) else {
@@ -71,7 +76,7 @@ extension PickleUnpickler {
             var r = first
             r.tag = .decimal
             try pushRaw(r)
-        case .codecsEncode:
+        case K.codecsEncode.rawValue:
             // `_codecs.encode(text, 'latin1')`: how Python 3 writes bytes (datetime states) at protocols 0-2.
             guard n == 2, first.tag == .string else { return false }
             let e = st.raw[st.items[a.start + 1]]
@@ -80,64 +85,103 @@ extension PickleUnpickler {
             guard base[es] == 0x6C, base[es + 1] == 0x61, base[es + 2] == 0x74, base[es + 3] == 0x69,
                   base[es + 4] == 0x6E, base[es + 5] == 0x31 else { return false }  // "latin1"
             return try pushLatin1(from: first)
-        case .timezone:
+        case K.timezone.rawValue:
             // `timezone(timedelta)`, strictly within a day (anything else: the general path decides).
             guard n == 1, first.tag == .timedelta else { return false }
             let days = Int32(bitPattern: first.count), rest = first.payload
             guard days == 0 || (days == -1 && rest != 0) else { return false }
-            guard case .timedelta(let offset) = st.node(at: st.items[a.start]) else { return false }
-            try push(.timezone(PickleTimezone(offset: offset)))
+            // The offset's own layout, retagged: `PickleTimezone(offset:)` with no name, as the general path makes.
+            var r = first
+            r.tag = .timezone
+            try pushRaw(r)
         default:
             return false
         }
         return true
     }
 
-    /// BUILD of a `uuid.UUID` made by NEWOBJ with the state `{'int': n}` CPython 3 writes: true when done here.
+    /// What ``checkedDate(_:_:_:)`` accepts.
+    @inline(__always)
+    static func isValidDate(_ year: Int, _ month: Int, _ day: Int) -> Bool {
+        year >= 1 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
+    }
+
+    /// ``normalizedTimedelta(days:seconds:microseconds:)``'s result, nil where it throws.
+    static func normalized(days: Int, seconds: Int, microseconds: Int) -> PickleTimedelta? {
+        let (carrySeconds, us) = floorDivMod(microseconds, 1_000_000)
+        let (s0, o1) = seconds.addingReportingOverflow(carrySeconds)
+        let (carryDays, s) = floorDivMod(s0, 86_400)
+        let (d, o2) = days.addingReportingOverflow(carryDays)
+        guard !o1, !o2, d >= -999_999_999, d <= 999_999_999 else { return nil }
+        return PickleTimedelta(days: d, seconds: s, microseconds: us)
+    }
+
+    /// BUILD of a `uuid.UUID` made by NEWOBJ or `copyreg._reconstructor`, with the state `{'int': n}`
+    /// CPython 3 writes: true when done here.
     mutating func buildFast(target: Int, state: Int) throws(PickleError) -> Bool {
         let t = st.raw[target], s = st.raw[state]
-        guard t.tag == .extra, s.tag == .dict, s.ext == 0, s.count == 2 else { return false }
+        guard t.tag == .newObject || t.tag == .extra, s.tag == .dict, s.ext == 0, s.count == 2 else { return false }
         let k = st.raw[st.items[s.start]], v = st.raw[st.items[s.start + 1]]
         guard k.tag == .string, k.count == 3, !k.inHeap, v.tag == .int || v.tag == .bigInt else { return false }
         let ks = Int(truncatingIfNeeded: k.payload)
         guard base[ks] == 0x69, base[ks + 1] == 0x6E, base[ks + 2] == 0x74 else { return false }  // "int"
-        let e = Int(truncatingIfNeeded: t.payload)
-        guard case .object(let object) = st.extras[e], object.state == nil, object.listItems.isEmpty,
-              object.dictItems.isEmpty, PickleKnownGlobal(object.type) == .uuid else { return false }
-        let big = v.tag == .int ? PickleBigInt(Int64(bitPattern: v.payload))
-            : PickleBigInt(twosComplement: st.withBytes(of: v) { Array($0) })
-        guard let uuid = PickleUUID(integer: big) else { return false }
-        st.extras[e] = .uuid(uuid)
+        if t.tag == .newObject {
+            // A new object's record has no state or items yet: only its class is left to check.
+            guard st.known(referencedBy: t) == .uuid else { return false }
+        } else {
+            guard case .object(let object) = st.extras[Int(truncatingIfNeeded: t.payload)], object.state == nil,
+                  object.listItems.isEmpty, object.dictItems.isEmpty, PickleKnownGlobal(object.type) == .uuid else { return false }
+        }
+        guard let uuid = uuidRecord(v) else { return false }
+        st.raw[target] = uuid  // an object's extra stays, unreferenced, until the document goes
         return true
     }
 
-    /// NEWOBJ: true when the value was built and pushed here (`Storage.__new__(Storage)`).
+    /// `UUID(int=n)` for an int or big int record, as ``PickleUUID/init(integer:)`` reads its
+    /// two's-complement bytes: nil unless 0 ≤ n < 2¹²⁸.
+    private func uuidRecord(_ v: PickleRawNode) -> PickleRawNode? {
+        if v.tag == .int {
+            guard Int64(bitPattern: v.payload) >= 0 else { return nil }
+            return PickleStorage.uuidRecord(high: 0, low: v.payload)
+        }
+        var n = Int(v.count)
+        let p = bytesStart(of: v)
+        guard n == 0 || p[n - 1] & 0x80 == 0 else { return nil }  // negative
+        if n == 17 && p[16] == 0 { n = 16 }
+        guard n <= 16 else { return nil }
+        // Little-endian bytes into two words, zero-extended: one copy of at most 16 bytes.
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: p, byteCount: n) }
+        return PickleStorage.uuidRecord(high: UInt64(littleEndian: words.1), low: UInt64(littleEndian: words.0))
+    }
+
+    /// NEWOBJ: true when the value was built and pushed here.
     mutating func newObjFast(cls: Int, args: Int) throws(PickleError) -> Bool {
         let c = st.raw[cls], a = st.raw[args]
-        guard c.tag == .global, a.tag == .tuple, a.count == 0 else { return false }
-        if c.count == PickleKnownGlobal.uuid.rawValue {
-            // `uuid.UUID.__new__(UUID)`: the inert object the general path makes (a UUID without
-            // arguments is not a value), built without reading its class and arguments back as
-            // nodes; the BUILD that follows turns it into the UUID.
-            guard case .global(let g) = st.extras[Int(truncatingIfNeeded: c.payload)] else { return false }
-            try push(.object(PickleObject(type: g, args: PickleRef(args))))
+        guard c.tag == .global, a.tag == .tuple else { return false }
+        switch PickleKnownGlobal(rawValue: c.count) {
+        case .other?, .uuid?, .builtinsObject?, .builtinsDict?:
+            // Classes NEWOBJ never constructs (a UUID is made by the BUILD that follows): the general
+            // path makes an inert object of class and arguments whatever they are. Kept as a record
+            // until a SETITEM, APPEND or BUILD changes it.
+            var r = PickleRawNode(tag: .newObject, payload: UInt64(args))
+            PickleStorage.refer(&r, toGlobal: c)
+            // Charged and checked as adding the object node would be.
+            try charge(16)
+            try checkItemSpace()
+            st.raw.append(r)
+            try pushIndex(st.raw.count - 1)
             return true
+        case .dictSubclass? where a.count == 0:
+            // `Storage.__new__(Storage)`.
+            var r = PickleRawNode(tag: .dict)
+            r.start = st.items.count
+            PickleStorage.refer(&r, toGlobal: c)  // the global's table entry or own extra
+            try pushRaw(r)
+            return true
+        default:
+            return false
         }
-        guard c.count == PickleKnownGlobal.dictSubclass.rawValue else { return false }
-        var r = PickleRawNode(tag: .dict)
-        r.start = st.items.count
-        r.ext = UInt32(truncatingIfNeeded: c.payload + 1)  // the global's own extra
-        try pushRaw(r)
-        return true
-    }
-
-    /// The 10 (or 4) leading state bytes of a bytes or Python 2 str node (zeros past its end).
-    private func stateBytes(_ r: PickleRawNode) -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) {
-        let s = Int(truncatingIfNeeded: r.payload)
-        let p = r.inHeap ? UnsafePointer(st.heap.base) + s : base + s
-        var b: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &b) { $0.baseAddress!.copyMemory(from: p, byteCount: min(Int(r.count), 10)) }
-        return b
     }
 
     /// Pushes the Latin-1 bytes of a str node (false, nothing pushed, when a code point is above U+00FF).

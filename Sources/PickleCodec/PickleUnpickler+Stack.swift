@@ -34,25 +34,39 @@ extension PickleUnpickler {
         return ref
     }
 
-    /// GLOBAL, STACK_GLOBAL: the name, classified once against the allowlist.
-    /// - Parameter known: the classification when the caller already has it.
-    mutating func pushGlobal(_ g: PickleGlobal, known: PickleKnownGlobal? = nil) throws(PickleError) {
-        if st.extras.isEmpty { st.extras.reserveCapacity(8) }
+    /// GLOBAL, STACK_GLOBAL: a name outside the common table, classified once against the allowlist.
+    mutating func pushGlobal(_ g: PickleGlobal) throws(PickleError) {
         st.extras.append(.global(g))
         var r = PickleRawNode(tag: .global, payload: UInt64(st.extras.count - 1))
-        r.count = (known ?? PickleKnownGlobal(g)).rawValue
+        r.count = PickleKnownGlobal(g).rawValue
         try pushRaw(r)
+    }
+
+    /// GLOBAL, STACK_GLOBAL: a common allowlisted name, by its table index. The record alone names
+    /// it (no extra to append, keep or destroy).
+    mutating func pushCommonGlobal(_ index: Int) throws(PickleError) {
+        var r = PickleRawNode(tag: .global)
+        r.count = PickleKnownGlobal.commonKnown(index).rawValue
+        r.ext = UInt32(truncatingIfNeeded: index + 1)
+        try pushRaw(r)
+    }
+
+    /// The first byte of a text or bytes record (in the input or the heap); valid until the heap grows.
+    @inline(__always)
+    func bytesStart(of r: PickleRawNode) -> UnsafePointer<UInt8> {
+        let s = Int(truncatingIfNeeded: r.payload)
+        return r.inHeap ? UnsafePointer(st.heap.base) + s : base + s
     }
 
     /// Appends a node to the arena without pushing it.
     mutating func addNode(_ node: PickleNode) throws(PickleError) -> PickleRef {
         try charge(16)
-        try checkItemSpace(node)
+        try checkItemSpace()
         return st.append(node)
     }
 
     /// The item buffer's offsets are 32-bit: a document past that is over any sane limit anyway.
-    private func checkItemSpace(_ node: PickleNode) throws(PickleError) {
+    func checkItemSpace() throws(PickleError) {
         if st.items.count > Int(UInt32.max) - (1 << 24) || st.heap.count > Int(UInt32.max) - (1 << 24) {
             throw fail(.limitExceeded, "decoded data larger than the document can index")
         }

@@ -23,7 +23,7 @@ struct PickleUnpickler {
 
     /// The document's storage being built (arena, byte and item buffers, extras).
     let st: PickleStorage
-    /// Node indices. This and the next two are freed by ``run()``.
+    /// Node indices. This and the next two start in the storage's block; ``run()`` frees any they moved to.
     var stack: PickleBuffer<Int>
     /// Stack heights at each open MARK.
     var marks: PickleBuffer<Int>
@@ -44,12 +44,12 @@ struct PickleUnpickler {
         self.limits = limits
         self.base = UnsafePointer(bitPattern: 1)!  // replaced in run(); never read before
         self.limit = input.count
-        // Sized by the input (so bounded by maxInputBytes): a value takes at least 2 bytes of pickle.
-        let expected = min(input.count / 4, 4096)
-        st = PickleStorage(input: input, nodeCapacity: expected, itemCapacity: expected)
-        stack = PickleBuffer(capacity: 32)
-        marks = PickleBuffer(capacity: 0)  // protocol 2+ sessions open few MARKs, often none
-        memoDense = PickleBuffer(capacity: expected)
+        // Sized by the input (so bounded by maxInputBytes), in one allocation the storage keeps.
+        let room = PickleStorage.DecodeRoom(inputCount: input.count)
+        st = PickleStorage(input: input, room: room)
+        stack = room.stack
+        marks = room.marks
+        memoDense = room.memo
     }
 
     /// Runs the pickle to its STOP. Call once: it frees the machine's own buffers.
@@ -259,10 +259,9 @@ struct PickleUnpickler {
             let nameLine = try readLine()
             try charge(nameLine.count)
             let found = moduleText != nil ? nil : PickleKnownGlobal.lookup(
-                module: UnsafeBufferPointer(start: base + moduleLine.lowerBound, count: moduleLine.count),
-                name: UnsafeBufferPointer(start: base + nameLine.lowerBound, count: nameLine.count))
-            if let (g, known) = found {
-                try pushGlobal(g, known: known)
+                module: base + moduleLine.lowerBound, moduleLine.count, name: base + nameLine.lowerBound, nameLine.count)
+            if let found {
+                try pushCommonGlobal(found)
             } else {
                 let module: String
                 if let moduleText { module = moduleText } else { module = try text(ofLine: moduleLine) }
@@ -271,9 +270,10 @@ struct PickleUnpickler {
         case O.stackGlobal:
             let name = st.raw[try popIndex()], module = st.raw[try popIndex()]
             guard name.tag == .string, module.tag == .string else { throw fail(.typeMismatch, "STACK_GLOBAL requires two str") }
-            let found = st.withBytes(of: module) { m in st.withBytes(of: name) { n in PickleKnownGlobal.lookup(module: m, name: n) } }
-            if let (g, known) = found {
-                try pushGlobal(g, known: known)
+            // Both texts are validated UTF-8 ranges of the input or the heap: compared in place.
+            if let found = PickleKnownGlobal.lookup(module: bytesStart(of: module), Int(module.count),
+                                                    name: bytesStart(of: name), Int(name.count)) {
+                try pushCommonGlobal(found)
             } else {
                 try pushGlobal(PickleGlobal(module: st.withBytes(of: module) { String(decoding: $0, as: UTF8.self) },
                                             name: st.withBytes(of: name) { String(decoding: $0, as: UTF8.self) }))
