@@ -169,6 +169,22 @@ import Testing
             }
         }
     }
+
+    /// A line of spaces after all the alphabet bytes, with the output buffer sized by those bytes
+    /// alone, is stored (57 bytes past the output) and redone: the stores must stay in the buffer
+    /// (run under `--sanitize=address` to see an overrun).
+    @Test func failedLineAtTheOutputsEnd() {
+        let blank = [UInt8](repeating: 0x20, count: 76) + [0x0A]
+        var random = Random(6)
+        for lines in 0 ..< 4 {
+            let valid = Self.encodebytes(random.bytes(57 * lines))
+            for text in [valid + blank, valid + blank + blank, blank + valid + blank] {
+                let maxOutput = 57 * lines
+                #expect(Self.decoded(text, maxOutput: maxOutput) == Self.reference(text, maxOutput: maxOutput))
+                #expect(Self.decoded(text, maxOutput: maxOutput) == Self.decoded(valid))
+            }
+        }
+    }
 }
 
 extension Base64DecodeTests.Random: RandomNumberGenerator {}
