@@ -22,9 +22,50 @@ enum PickleBase64 {
 
     /// True when every non-whitespace byte is in the alphabet or `=`.
     static func looksLikeBase64(_ text: [UInt8]) -> Bool {
-        let t = decodeTable
-        for c in text where t[Int(c)] == 0xFF { return false }
-        return true
+        text.withUnsafeBufferPointer { src in
+            guard let base = src.baseAddress else { return true }
+            return decodeTable.withUnsafeBufferPointer { t in
+                pairTable.withUnsafeBufferPointer { pairs in
+                    let text = UnsafeRawPointer(base), table = pairs.baseAddress!
+                    let n = src.count
+                    var i = 0
+                    while i < n {
+                        // A 76-column line of alphabet bytes at once; anything else 8 alphabet bytes at a
+                        // time, or one byte, which alone decides.
+                        let end = min(i &+ 77, n)
+                        if end &- i == 77 && src[i &+ 76] == 0x0A && lineIsAlphabet(text + i, table) {
+                            i = end
+                            continue
+                        }
+                        while i < end {
+                            if i &+ 8 <= end && pairsOr(text + i, 4, table) >= 0 {
+                                i &+= 8
+                            } else {
+                                guard t[Int(src[i])] != 0xFF else { return false }
+                                i &+= 1
+                            }
+                        }
+                    }
+                    return true
+                }
+            }
+        }
+    }
+
+    /// True when the 76 characters at `p` are all alphabet bytes: 38 pairs, one check.
+    @inline(__always)
+    private static func lineIsAlphabet(_ p: UnsafeRawPointer, _ table: UnsafePointer<Int16>) -> Bool {
+        var any = pairsOr(p, 2, table)
+        for k in 0 ..< 9 { any |= pairsOr(p + 4 + 8 * k, 4, table) }
+        return any >= 0
+    }
+
+    /// The `count` character pairs at `p` ORed: negative if any byte is not in the alphabet.
+    @inline(__always)
+    private static func pairsOr(_ p: UnsafeRawPointer, _ count: Int, _ table: UnsafePointer<Int16>) -> Int16 {
+        var any: Int16 = 0
+        for k in 0 ..< count { any |= table[Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self)))] }
+        return any
     }
 
     /// Decodes text with any whitespace (line breaks included) between groups.

@@ -169,6 +169,43 @@ import Testing
             }
         }
     }
+
+    /// `looksLikeBase64` (whole lines and 8 bytes at a time) answers as a byte-by-byte check does.
+    @Test func looksLikeBase64AgreesWithByteCheck() {
+        let allowed = Set(Self.alphabet + [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x3D])
+        func expected(_ text: [UInt8]) -> Bool { text.allSatisfy { allowed.contains($0) } }
+        var random = Random(7)
+        var texts: [[UInt8]] = [[], [0x0A], [0x80], Self.encodebytes(random.bytes(400), lineLength: 1 << 20)]
+        for n in [0, 1, 56, 57, 58, 171, 230] {
+            let text = Self.encodebytes(random.bytes(n))
+            texts.append(text)
+            for at in text.indices {
+                for c: UInt8 in [0x00, 0x21, 0x80, 0xFF, 0x20, 0x3D] {
+                    var changed = text
+                    changed[at] = c
+                    texts.append(changed)
+                }
+            }
+        }
+        for _ in 0 ..< 500 { texts.append(random.bytes(random.below(200)).map { $0 < 0xC0 ? Self.alphabet[Int($0) % 64] : $0 }) }
+        for text in texts { #expect(PickleBase64.looksLikeBase64(text) == expected(text), "\(text)") }
+    }
+
+    /// A line of spaces after all the alphabet bytes, with the output buffer sized by those bytes
+    /// alone, is stored (57 bytes past the output) and redone: the stores must stay in the buffer
+    /// (run under `--sanitize=address` to see an overrun).
+    @Test func failedLineAtTheOutputsEnd() {
+        let blank = [UInt8](repeating: 0x20, count: 76) + [0x0A]
+        var random = Random(6)
+        for lines in 0 ..< 4 {
+            let valid = Self.encodebytes(random.bytes(57 * lines))
+            for text in [valid + blank, valid + blank + blank, blank + valid + blank] {
+                let maxOutput = 57 * lines
+                #expect(Self.decoded(text, maxOutput: maxOutput) == Self.reference(text, maxOutput: maxOutput))
+                #expect(Self.decoded(text, maxOutput: maxOutput) == Self.decoded(valid))
+            }
+        }
+    }
 }
 
 extension Base64DecodeTests.Random: RandomNumberGenerator {}
