@@ -32,7 +32,15 @@ public struct PickleDecoder: Sendable {
     /// - Parameter data: the column's bytes.
     /// - Throws: ``PickleError``.
     public func decode(data: [UInt8]) throws(PickleError) -> PickleDocument {
-        if PickleBase64.looksLikeBase64(data) { return try decode(base64Text: data) }
-        return try decode(pickle: data)
+        // Base64 first, the scan only when that fails: text that decodes passes the scan, so the
+        // outcome is the scan's, and a session (always text from web.py) is read once, not twice.
+        let pickle: [UInt8]
+        do {
+            pickle = try PickleBase64.decode(data, maxOutput: limits.maxInputBytes)
+        } catch {
+            if PickleBase64.looksLikeBase64(data) { throw error }
+            return try decode(pickle: data)
+        }
+        return try decode(pickle: pickle)
     }
 }

@@ -191,6 +191,30 @@ import Testing
         for text in texts { #expect(PickleBase64.looksLikeBase64(text) == expected(text), "\(text)") }
     }
 
+    /// `decode(data:)` tries base64 first and scans only when that fails: text is decoded as text,
+    /// text that looks like base64 but is broken keeps its base64 error, anything else is a raw pickle.
+    @Test func decodeDataTriesBase64First() throws {
+        let decoder = PickleDecoder()
+        let pickle: [UInt8] = [0x80, 0x02, 0x7D, 0x71, 0x00, 0x58, 0x01, 0x00, 0x00, 0x00, 0x61, 0x71, 0x01, 0x4B, 0x07, 0x73, 0x2E]
+        let text = Self.encodebytes(pickle)
+        #expect(try decoder.decode(data: text).canonicalJSON() == "{\"a\":7}")
+        #expect(try decoder.decode(data: pickle).canonicalJSON() == "{\"a\":7}")
+        #expect(try decoder.decode(data: Array("(dp0\nS'a'\nI7\ns.".utf8)).canonicalJSON() == "{\"a\":7}")
+        for broken in [Array(text.dropLast(4)), Array(text.dropLast(3)) + [0x3D, 0x41], [0x3D] + text] {
+            #expect(throws: PickleError.self) { try decoder.decode(data: broken) }
+            do {
+                _ = try decoder.decode(data: broken)
+            } catch {
+                #expect(error.code == .invalidBase64)
+                guard case .failure(let expected) = Self.decoded(broken) else {
+                    Issue.record("\(broken) decoded as base64")
+                    continue
+                }
+                #expect(error == expected)
+            }
+        }
+    }
+
     /// A line of spaces after all the alphabet bytes, with the output buffer sized by those bytes
     /// alone, is stored (57 bytes past the output) and redone: the stores must stay in the buffer
     /// (run under `--sanitize=address` to see an overrun).
