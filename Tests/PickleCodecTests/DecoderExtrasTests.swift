@@ -24,6 +24,11 @@ import PickleCodec
         ("builtins", "sets"), ("web.utils", "storage"), ("web.utilz", "Storage"), ("collections", "OrderedDict"),
         ("uuid", "UUIE"), ("d", "d"), ("copyreg", "_reconstructo"), ("psycopg2.tz", "FixedOffsetTimezone"),
         ("decimal", "Decimal2"), ("builtins", "str"),
+        // One byte changed anywhere in a common name of each length.
+        ("copyreg", "__newobj_ex_X"), ("copyreg", "__nXwobj_ex__"), ("copy_reg", "_reconstrXctor"), ("datetime", "timedeltX"),
+        ("datXtime", "date"), ("datetimX", "date"), ("builtins", "frozenseX"), ("__builtin__", "bytearrXy"),
+        ("__builXin__", "dict"), ("web.utils", "StoXage"), ("web.Utils", "Storage"), ("_coXecs", "encode"),
+        ("builtins", "sXt"), ("builtins", "seT"), ("uuid", "UUXD"), ("uuiX", "UUID"), ("decimal", "DecimaX"),
     ]
 
     /// GLOBAL: the name on two text lines.
