@@ -85,6 +85,24 @@ extension PickleUnpickler {
             guard base[es] == 0x6C, base[es + 1] == 0x61, base[es + 2] == 0x74, base[es + 3] == 0x69,
                   base[es + 4] == 0x6E, base[es + 5] == 0x31 else { return false }  // "latin1"
             return try pushLatin1(from: first)
+        case K.copyregReconstructor.rawValue:
+            // `copyreg._reconstructor(cls, base, state)` as protocols 0 and 1 write instances: with an
+            // `object` base a bare inert object (or an empty dict subclass), with a `dict` base and no
+            // state an empty dict subclass. Any other shape: the general path.
+            guard n == 3 else { return false }
+            let cls = st.raw[st.items[a.start]], baseClass = st.raw[st.items[a.start + 1]]
+            guard cls.tag == .global, baseClass.tag == .global, let clsKnown = K(rawValue: cls.count),
+                  !clsKnown.isCopyreg else { return false }
+            let makesDict: Bool
+            switch baseClass.count {
+            case K.builtinsObject.rawValue: makesDict = clsKnown == .dictSubclass
+            case K.builtinsDict.rawValue where st.raw[st.items[a.start + 2]].tag == .none: makesDict = true
+            default: return false
+            }
+            var r = PickleRawNode(tag: makesDict ? .dict : .newObject)  // a new object without arguments
+            if makesDict { r.start = st.items.count }
+            PickleStorage.refer(&r, toGlobal: cls)
+            try pushNewRecord(r)
         case K.timezone.rawValue:
             // `timezone(timedelta)`, strictly within a day (anything else: the general path decides).
             guard n == 1, first.tag == .timedelta else { return false }
@@ -98,6 +116,15 @@ extension PickleUnpickler {
             return false
         }
         return true
+    }
+
+    /// Pushes a record that stands for a ``PickleNode`` the general path would add: charged and
+    /// checked as ``addNode(_:)`` does.
+    private mutating func pushNewRecord(_ r: PickleRawNode) throws(PickleError) {
+        try charge(16)
+        try checkItemSpace()
+        st.raw.append(r)
+        try pushIndex(st.raw.count - 1)
     }
 
     /// What ``checkedDate(_:_:_:)`` accepts.
@@ -164,13 +191,9 @@ extension PickleUnpickler {
             // Classes NEWOBJ never constructs (a UUID is made by the BUILD that follows): the general
             // path makes an inert object of class and arguments whatever they are. Kept as a record
             // until a SETITEM, APPEND or BUILD changes it.
-            var r = PickleRawNode(tag: .newObject, payload: UInt64(args))
+            var r = PickleRawNode(tag: .newObject, payload: UInt64(args) + 1)
             PickleStorage.refer(&r, toGlobal: c)
-            // Charged and checked as adding the object node would be.
-            try charge(16)
-            try checkItemSpace()
-            st.raw.append(r)
-            try pushIndex(st.raw.count - 1)
+            try pushNewRecord(r)
             return true
         case .dictSubclass? where a.count == 0:
             // `Storage.__new__(Storage)`.

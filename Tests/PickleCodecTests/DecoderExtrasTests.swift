@@ -243,6 +243,38 @@ import PickleCodec
         }
     }
 
+    /// `copyreg._reconstructor(cls, base, state)` by REDUCE gives what INST of the same call gives (the
+    /// general path), for classes and bases in and out of the allowlist, every kind of state, and
+    /// whatever is done to the result next.
+    @Test func reconstructorMatchesTheGeneralPath() throws {
+        let classes: [(String, String)] = [("mymod", "Thing"), ("uuid", "UUID"), ("web.utils", "Storage"),
+                                           ("web.utils", "storage"), ("copy_reg", "__newobj__")]
+        let bases: [(String, String)] = [("builtins", "object"), ("__builtin__", "object"), ("builtins", "dict"),
+                                         ("__builtin__", "dict"), ("mymod", "Base")]
+        let states: [[UInt8]] = [[0x4E], [0x7D], [0x7D, 0x8C, 0x01, 0x61, 0x4B, 0x01, 0x73], [0x4B, 0x05], [0x8C, 0x01, 0x78, 0x85]]
+        let int = [0x8C, 0x03] + asciiBytes("int")
+        let suffixes: [[UInt8]] = [
+            [], [0x7D] + int + [0x4B, 0x05, 0x73, 0x62], [0x28, 0x8C, 0x01, 0x6B, 0x4B, 0x01, 0x75],
+            [0x28, 0x4B, 0x01, 0x65], [0x4E, 0x62], [0x7D, 0x8C, 0x01, 0x62, 0x4B, 0x02, 0x73, 0x62], [0x85],
+        ]
+        for (cm, cn) in classes {
+            for (bm, bn) in bases {
+                for state in states {
+                    let args = Self.global(cm, cn) + Self.global(bm, bn) + state
+                    let reduce = Self.global("copy_reg", "_reconstructor") + [0x28] + args + [0x74, 0x52]
+                    let inst = [0x28] + args + [0x69] + asciiBytes("copy_reg\n_reconstructor\n")
+                    for suffix in suffixes {
+                        let fast = reduce + suffix + [0x2E], general = inst + suffix + [0x2E]
+                        #expect(Self.decoded(fast) == Self.decoded(general), "\(cm).\(cn) \(bm).\(bn) \(state) \(suffix)")
+                        guard let a = try? PickleDecoder().decode(pickle: fast), let b = try? PickleDecoder().decode(pickle: general) else { continue }
+                        #expect(PickleDocument.structurallyEqual(a, a.root, b, b.root), "\(cm).\(cn) \(bm).\(bn) \(state) \(suffix)")
+                        Self.expectSameAsRebuilt(a, "\(cm).\(cn) \(bm).\(bn)")
+                    }
+                }
+            }
+        }
+    }
+
     /// UUIDs from `{'int': n}` states are the UUIDs of those integers.
     @Test func uuidStatesReadBack() throws {
         let cases: [([UInt8], [UInt8])] = [
