@@ -85,6 +85,29 @@ extension PickleUnpickler {
             guard base[es] == 0x6C, base[es + 1] == 0x61, base[es + 2] == 0x74, base[es + 3] == 0x69,
                   base[es + 4] == 0x6E, base[es + 5] == 0x31 else { return false }  // "latin1"
             return try pushLatin1(from: first)
+        case K.set.rawValue, K.frozenset.rawValue:
+            // `set(list)` as protocols 0 and 1 write sets: the items, checked and copied as they are.
+            guard n <= 1 else { return false }
+            var items = PickleRawNode(tag: .list)  // no argument: no items
+            if n == 1 {
+                items = first
+                switch first.tag {
+                case .list, .tuple, .set, .frozenset: break
+                default: return false
+                }
+            }
+            let count = Int(items.count)
+            for i in items.start ..< items.start + count { try requireHashable(st.items[i]) }
+            try chargeSlots(count)
+            try charge(16)
+            try checkItemSpace()
+            var r = PickleRawNode(tag: c.count == K.set.rawValue ? .set : .frozenset)
+            r.start = st.items.count
+            r.capacity = count
+            r.count = UInt32(count)
+            st.items.append(from: st.items.base + items.start, count: count)  // reads them before any move
+            st.raw.append(r)
+            try pushIndex(st.raw.count - 1)
         case K.copyregReconstructor.rawValue:
             // `copyreg._reconstructor(cls, base, state)` as protocols 0 and 1 write instances: with an
             // `object` base a bare inert object (or an empty dict subclass), with a `dict` base and no

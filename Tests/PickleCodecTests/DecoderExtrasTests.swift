@@ -192,6 +192,30 @@ import PickleCodec
         }
     }
 
+    /// `set(...)` and `frozenset(...)` by REDUCE give what INST gives (the general path), for every
+    /// argument shape, unhashable items included, and the set is filled later as usual.
+    @Test func setReduceMatchesTheGeneralPath() throws {
+        let one: [UInt8] = [0x4B, 0x01], two: [UInt8] = [0x4B, 0x02], a: [UInt8] = [0x8C, 0x01, 0x61]
+        let argumentSets: [[UInt8]] = [
+            [], [0x5D], [0x5D, 0x28] + one + two + two + [0x65], [0x28] + one + a + [0x74], [0x29],
+            [0x8F, 0x28] + one + [0x90], [0x28] + a + [0x91], [0x5D, 0x5D, 0x61],  // [[]]: unhashable
+            [0x5D, 0x28] + one + [0x5D, 0x85, 0x65],  // [1, ([],)]: unhashable
+            [0x7D], [0x4E], one, [0x5D, 0x5D],  // a dict, None, an int; two arguments
+        ]
+        for (m, n) in [("builtins", "set"), ("__builtin__", "frozenset"), ("builtins", "frozenset")] {
+            for args in argumentSets {
+                for suffix: [UInt8] in [[], [0x28, 0x4B, 0x05, 0x90], [0x85]] {
+                    let reduce = Self.global(m, n) + [0x28] + args + [0x74, 0x52] + suffix + [0x2E]
+                    let inst = [0x28] + args + [0x69] + asciiBytes("\(m)\n\(n)\n") + suffix + [0x2E]
+                    #expect(Self.decoded(reduce) == Self.decoded(inst), "\(m).\(n) \(args) \(suffix)")
+                    guard let x = try? PickleDecoder().decode(pickle: reduce), let y = try? PickleDecoder().decode(pickle: inst) else { continue }
+                    #expect(PickleDocument.structurallyEqual(x, x.root, y, y.root), "\(m).\(n) \(args)")
+                    Self.expectSameAsRebuilt(x, "\(m).\(n) \(args)")
+                }
+            }
+        }
+    }
+
     // MARK: - Objects made by NEWOBJ, UUIDs
 
     /// NEWOBJ of a class it does not construct gives what `copyreg.__newobj__(cls, *args)` gives
