@@ -117,15 +117,20 @@ extension PickleUnpickler {
             guard cls.tag == .global, baseClass.tag == .global, let clsKnown = K(rawValue: cls.count),
                   !clsKnown.isCopyreg else { return false }
             let makesDict: Bool
+            var state = PickleRawNode(tag: .none)
             switch baseClass.count {
             case K.builtinsObject.rawValue: makesDict = clsKnown == .dictSubclass
-            case K.builtinsDict.rawValue where st.raw[st.items[a.start + 2]].tag == .none: makesDict = true
+            case K.builtinsDict.rawValue:
+                state = st.raw[st.items[a.start + 2]]
+                guard state.tag == .none || state.tag == .dict else { return false }
+                makesDict = true
             default: return false
             }
             var r = PickleRawNode(tag: makesDict ? .dict : .newObject)  // a new object without arguments
             if makesDict { r.start = st.items.count }
             PickleStorage.refer(&r, toGlobal: cls)
             try pushNewRecord(r)
+            if state.tag == .dict && state.count > 0 { try fillSubclass(st.raw.count - 1, from: state) }
         case K.timezone.rawValue:
             // `timezone(timedelta)`, strictly within a day (anything else: the general path decides).
             guard n == 1, first.tag == .timedelta else { return false }
@@ -148,6 +153,26 @@ extension PickleUnpickler {
         try checkItemSpace()
         st.raw.append(r)
         try pushIndex(st.raw.count - 1)
+    }
+
+    /// `_reconstructor(cls, dict, state)`'s items: the general path sets the state dict's pairs on the
+    /// new, empty dict subclass `target`. Its keys are distinct already, so they are copied in order,
+    /// checked and charged as that SETITEMS would.
+    private mutating func fillSubclass(_ target: Int, from state: PickleRawNode) throws(PickleError) {
+        let n = Int(state.count)
+        var k = 0
+        while k < n {
+            try requireHashable(st.items[state.start + k])
+            k += 2
+        }
+        try chargeSlots(n)
+        try checkItemCount(st.items.count, 2 * n)
+        var r = st.raw[target]
+        r.start = st.items.count
+        r.capacity = n
+        r.count = UInt32(n)
+        st.items.append(from: st.items.base + state.start, count: n)  // reads them before any move
+        st.raw[target] = r
     }
 
     /// What ``checkedDate(_:_:_:)`` accepts.
