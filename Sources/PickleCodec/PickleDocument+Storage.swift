@@ -74,7 +74,7 @@ extension PickleStorage {
         case .newObject:
             // Always set: a new object's record is made only from a global's.
             guard let type = global(referencedBy: r) else { preconditionFailure("new object without a class") }
-            return .object(PickleObject(type: type, args: PickleRef(Int(truncatingIfNeeded: r.payload))))
+            return .object(PickleObject(type: type, args: r.payload > 0 ? PickleRef(Int(truncatingIfNeeded: r.payload) - 1) : nil))
         case .decimal: return .decimal(PickleDecimal(withBytes(of: r) { String(decoding: $0, as: UTF8.self) }))
         }
     }

@@ -18,101 +18,110 @@ extension PickleKnownGlobal {
         ("copy_reg", ["_reconstructor", "__newobj__", "__newobj_ex__"]),
     ]
 
-    /// The common names as lookup tables: parallel arrays in one immutable object, so a lookup
-    /// retains one reference rather than each array.
-    private final class Table: Sendable {
-        /// Hash slots (a power of two): entry index + 1, 0 when empty; probed linearly.
-        static let slotCount = 128
-        /// Per slot: the entry's signature, so a probe compares one word before any bytes.
-        let slotSignatures: [UInt32]
-        /// Per slot: entry index + 1, or 0 for an empty slot.
-        let slotEntries: [Int32]
-        /// Per entry: offset of `module` then `name` in ``bytes``.
-        let offsets: [Int]
-        let bytes: [UInt8]
-        let globals: [PickleGlobal]
-        /// Classified by ``PickleKnownGlobal/init(_:)`` itself, so both paths agree.
-        let known: [PickleKnownGlobal]
+    /// The common names in table order (see ``common(_:)``), with their classification by
+    /// ``PickleKnownGlobal/init(_:)`` itself, so the byte lookup and the general path agree.
+    private static let commonEntries: [(global: PickleGlobal, known: PickleKnownGlobal)] = commonNames.flatMap { entry in
+        entry.names.map { name in
+            let g = PickleGlobal(module: entry.module, name: name)
+            return (g, PickleKnownGlobal(g))
+        }
+    }
 
-        init() {
-            var offsets: [Int] = [], bytes: [UInt8] = [], signatures: [UInt32] = []
-            var globals: [PickleGlobal] = [], known: [PickleKnownGlobal] = []
-            for (module, names) in PickleKnownGlobal.commonNames {
-                for name in names {
-                    let m = Array(module.utf8), n = Array(name.utf8)
-                    signatures.append(Table.signature(m.count, n.count, m[0], n[0]))
-                    offsets.append(bytes.count)
-                    bytes += m
-                    bytes += n
-                    let g = PickleGlobal(module: module, name: name)
-                    globals.append(g)
-                    known.append(PickleKnownGlobal(g))
-                }
+    /// The common name at `index` (from ``CommonTable/lookup(module:_:name:_:)``).
+    static func common(_ index: Int) -> PickleGlobal { commonEntries[index].global }
+
+    /// The classification of the common name at `index`.
+    static func commonKnown(_ index: Int) -> PickleKnownGlobal { commonEntries[index].known }
+
+    /// Finds the common names by their bytes, without building strings: an open-addressing hash
+    /// table in memory that lives as long as the process, so the decoder keeps a copy of this
+    /// value (two pointers) and a lookup costs no lazy-global check and no reference counting.
+    struct CommonTable: @unchecked Sendable {  // immutable after init
+        static let shared = CommonTable()
+
+        /// Hash slots (a power of two), probed linearly. Per slot: the signature (see ``signature``)
+        /// << 32 | classification << 24 | byte offset << 8 | index + 1; 0 for an empty slot.
+        private static let slotCount = 128
+        private let slots: UnsafeMutablePointer<UInt64>
+        /// Each entry's module then name bytes.
+        private let bytes: UnsafeMutablePointer<UInt8>
+
+        private init() {
+            var all: [UInt8] = []
+            slots = .allocate(capacity: Self.slotCount)
+            slots.initialize(repeating: 0, count: Self.slotCount)
+            for (i, entry) in PickleKnownGlobal.commonEntries.enumerated() {
+                let m = Array(entry.global.module.utf8), n = Array(entry.global.name.utf8)
+                let s = Self.signature(m.count, n.count, m[0], n[0])
+                var slot = Self.slot(s)
+                while slots[slot] != 0 { slot = (slot + 1) & (Self.slotCount - 1) }
+                slots[slot] = UInt64(s) << 32 | UInt64(entry.known.rawValue) << 24 | UInt64(all.count) << 8 | UInt64(i + 1)
+                all += m + n
             }
-            var slotSignatures = [UInt32](repeating: 0, count: Table.slotCount)
-            var slotEntries = [Int32](repeating: 0, count: Table.slotCount)
-            for (i, s) in signatures.enumerated() {
-                var slot = Table.slot(s)
-                while slotEntries[slot] != 0 { slot = (slot + 1) & (Table.slotCount - 1) }
-                slotSignatures[slot] = s
-                slotEntries[slot] = Int32(i + 1)
-            }
-            self.slotSignatures = slotSignatures
-            self.slotEntries = slotEntries
-            self.bytes = bytes
-            self.offsets = offsets
-            self.globals = globals
-            self.known = known
+            bytes = .allocate(capacity: all.count)
+            bytes.initialize(from: all, count: all.count)
         }
 
+        /// Both lengths and first bytes: most other names differ from every entry here.
         @inline(__always)
-        static func signature(_ moduleCount: Int, _ nameCount: Int, _ m0: UInt8, _ n0: UInt8) -> UInt32 {
+        private static func signature(_ moduleCount: Int, _ nameCount: Int, _ m0: UInt8, _ n0: UInt8) -> UInt32 {
             UInt32(truncatingIfNeeded: moduleCount) << 24 | UInt32(truncatingIfNeeded: nameCount) << 16
                 | UInt32(m0) << 8 | UInt32(n0)
         }
 
         /// The first slot to probe for a signature (a multiplicative hash).
         @inline(__always)
-        static func slot(_ signature: UInt32) -> Int {
+        private static func slot(_ signature: UInt32) -> Int {
             Int(truncatingIfNeeded: (signature &* 0x9E37_79B1) >> 25)
         }
-    }
 
-    private static let table = Table()
-
-    /// Finds a common allowlisted name by its bytes, without building strings.
-    ///
-    /// - Parameters:
-    ///   - module: the module name's bytes, as the pickle holds them (`moduleCount` of them).
-    ///   - name: the class name's bytes (`nameCount` of them).
-    /// - Returns: the name's index in the common table (see ``common(_:)``), or nil for any other
-    ///   name (the caller then builds the strings and classifies them with ``init(_:)``).
-    static func lookup(module: UnsafePointer<UInt8>, _ moduleCount: Int,
-                       name: UnsafePointer<UInt8>, _ nameCount: Int) -> Int? {
-        guard moduleCount > 0, nameCount > 0, moduleCount < 64, nameCount < 64 else { return nil }
-        let t = table
-        let wanted = Table.signature(moduleCount, nameCount, module[0], name[0])
-        var slot = Table.slot(wanted)
-        while true {
-            let e = Int(t.slotEntries[slot])
-            if e == 0 { return nil }
-            if t.slotSignatures[slot] == wanted {
-                let found = t.bytes.withUnsafeBufferPointer { b in
-                    let at = b.baseAddress! + t.offsets[e - 1]
-                    return memcmp(at, module, moduleCount) == 0 && memcmp(at + moduleCount, name, nameCount) == 0
-                }
-                if found { return e - 1 }
+        /// Whether `n` bytes at `a` and `b` are equal, reading none past them: two overlapping words
+        /// cover the 4 to 16 bytes the table's names have.
+        @inline(__always)
+        private static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+            let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+            if n > 16 { return memcmp(a, b, n) == 0 }
+            if n >= 8 {
+                return ra.loadUnaligned(as: UInt64.self) == rb.loadUnaligned(as: UInt64.self)
+                    && ra.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
             }
-            slot = (slot + 1) & (Table.slotCount - 1)
+            if n >= 4 {
+                return ra.loadUnaligned(as: UInt32.self) == rb.loadUnaligned(as: UInt32.self)
+                    && ra.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == rb.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            }
+            var i = 0
+            while i < n {
+                if a[i] != b[i] { return false }
+                i += 1
+            }
+            return true
+        }
+
+        /// Finds a common allowlisted name by its bytes.
+        ///
+        /// - Parameters:
+        ///   - module: the module name's bytes, as the pickle holds them (`moduleCount` of them).
+        ///   - name: the class name's bytes (`nameCount` of them).
+        /// - Returns: the name's index (see ``PickleKnownGlobal/common(_:)``) and classification, or nil
+        ///   for any other name (the caller then builds the strings and classifies them with ``init(_:)``).
+        @inline(__always)
+        func lookup(module: UnsafePointer<UInt8>, _ moduleCount: Int,
+                    name: UnsafePointer<UInt8>, _ nameCount: Int) -> (index: Int, known: PickleKnownGlobal)? {
+            guard moduleCount > 0, nameCount > 0, moduleCount < 64, nameCount < 64 else { return nil }
+            let wanted = UInt64(Self.signature(moduleCount, nameCount, module[0], name[0]))
+            var slot = Self.slot(UInt32(wanted))
+            while true {
+                let e = slots[slot]
+                if e == 0 { return nil }
+                if e >> 32 == wanted {
+                    let at = bytes + Int(truncatingIfNeeded: e >> 8 & 0xFFFF)
+                    if Self.same(at, module, moduleCount) && Self.same(at + moduleCount, name, nameCount) {
+                        // The classification was stored from a PickleKnownGlobal: always valid.
+                        return (Int(truncatingIfNeeded: e & 0xFF) - 1, PickleKnownGlobal(rawValue: UInt32(truncatingIfNeeded: e >> 24 & 0xFF)) ?? .other)
+                    }
+                }
+                slot = (slot + 1) & (Self.slotCount - 1)
+            }
         }
     }
-
-    /// Number of names in the common table.
-    static var commonCount: Int { table.globals.count }
-
-    /// The common name at `index` (from ``lookup(module:_:name:_:)``).
-    static func common(_ index: Int) -> PickleGlobal { table.globals[index] }
-
-    /// The classification of the common name at `index`.
-    static func commonKnown(_ index: Int) -> PickleKnownGlobal { table.known[index] }
 }

@@ -39,7 +39,7 @@ struct PickleRawNode {
         case uuid
         /// What NEWOBJ makes of a class it does not construct, until something changes it: an inert
         /// ``PickleObject`` with only its class (named as a dict's subclass is, see ``globalIsCommon``)
-        /// and its arguments (the tuple node in `payload`).
+        /// and its arguments (the tuple node + 1 in `payload`, 0 for none).
         case newObject
     }
 

@@ -85,6 +85,52 @@ extension PickleUnpickler {
             guard base[es] == 0x6C, base[es + 1] == 0x61, base[es + 2] == 0x74, base[es + 3] == 0x69,
                   base[es + 4] == 0x6E, base[es + 5] == 0x31 else { return false }  // "latin1"
             return try pushLatin1(from: first)
+        case K.set.rawValue, K.frozenset.rawValue:
+            // `set(list)` as protocols 0 and 1 write sets: the items, checked and copied as they are.
+            guard n <= 1 else { return false }
+            var items = PickleRawNode(tag: .list)  // no argument: no items
+            if n == 1 {
+                items = first
+                switch first.tag {
+                case .list, .tuple, .set, .frozenset: break
+                default: return false
+                }
+            }
+            let count = Int(items.count)
+            for i in items.start ..< items.start + count { try requireHashable(st.items[i]) }
+            try chargeSlots(count)
+            try charge(16)
+            try checkItemSpace()
+            var r = PickleRawNode(tag: c.count == K.set.rawValue ? .set : .frozenset)
+            r.start = st.items.count
+            r.capacity = count
+            r.count = UInt32(count)
+            st.items.append(from: st.items.base + items.start, count: count)  // reads them before any move
+            st.raw.append(r)
+            try pushIndex(st.raw.count - 1)
+        case K.copyregReconstructor.rawValue:
+            // `copyreg._reconstructor(cls, base, state)` as protocols 0 and 1 write instances: with an
+            // `object` base a bare inert object (or an empty dict subclass), with a `dict` base and no
+            // state an empty dict subclass. Any other shape: the general path.
+            guard n == 3 else { return false }
+            let cls = st.raw[st.items[a.start]], baseClass = st.raw[st.items[a.start + 1]]
+            guard cls.tag == .global, baseClass.tag == .global, let clsKnown = K(rawValue: cls.count),
+                  !clsKnown.isCopyreg else { return false }
+            let makesDict: Bool
+            var state = PickleRawNode(tag: .none)
+            switch baseClass.count {
+            case K.builtinsObject.rawValue: makesDict = clsKnown == .dictSubclass
+            case K.builtinsDict.rawValue:
+                state = st.raw[st.items[a.start + 2]]
+                guard state.tag == .none || state.tag == .dict else { return false }
+                makesDict = true
+            default: return false
+            }
+            var r = PickleRawNode(tag: makesDict ? .dict : .newObject)  // a new object without arguments
+            if makesDict { r.start = st.items.count }
+            PickleStorage.refer(&r, toGlobal: cls)
+            try pushNewRecord(r)
+            if state.tag == .dict && state.count > 0 { try fillSubclass(st.raw.count - 1, from: state) }
         case K.timezone.rawValue:
             // `timezone(timedelta)`, strictly within a day (anything else: the general path decides).
             guard n == 1, first.tag == .timedelta else { return false }
@@ -98,6 +144,35 @@ extension PickleUnpickler {
             return false
         }
         return true
+    }
+
+    /// Pushes a record that stands for a ``PickleNode`` the general path would add: charged and
+    /// checked as ``addNode(_:)`` does.
+    private mutating func pushNewRecord(_ r: PickleRawNode) throws(PickleError) {
+        try charge(16)
+        try checkItemSpace()
+        st.raw.append(r)
+        try pushIndex(st.raw.count - 1)
+    }
+
+    /// `_reconstructor(cls, dict, state)`'s items: the general path sets the state dict's pairs on the
+    /// new, empty dict subclass `target`. Its keys are distinct already, so they are copied in order,
+    /// checked and charged as that SETITEMS would.
+    private mutating func fillSubclass(_ target: Int, from state: PickleRawNode) throws(PickleError) {
+        let n = Int(state.count)
+        var k = 0
+        while k < n {
+            try requireHashable(st.items[state.start + k])
+            k += 2
+        }
+        try chargeSlots(n)
+        try checkItemCount(st.items.count, 2 * n)
+        var r = st.raw[target]
+        r.start = st.items.count
+        r.capacity = n
+        r.count = UInt32(n)
+        st.items.append(from: st.items.base + state.start, count: n)  // reads them before any move
+        st.raw[target] = r
     }
 
     /// What ``checkedDate(_:_:_:)`` accepts.
@@ -164,13 +239,9 @@ extension PickleUnpickler {
             // Classes NEWOBJ never constructs (a UUID is made by the BUILD that follows): the general
             // path makes an inert object of class and arguments whatever they are. Kept as a record
             // until a SETITEM, APPEND or BUILD changes it.
-            var r = PickleRawNode(tag: .newObject, payload: UInt64(args))
+            var r = PickleRawNode(tag: .newObject, payload: UInt64(args) + 1)
             PickleStorage.refer(&r, toGlobal: c)
-            // Charged and checked as adding the object node would be.
-            try charge(16)
-            try checkItemSpace()
-            st.raw.append(r)
-            try pushIndex(st.raw.count - 1)
+            try pushNewRecord(r)
             return true
         case .dictSubclass? where a.count == 0:
             // `Storage.__new__(Storage)`.

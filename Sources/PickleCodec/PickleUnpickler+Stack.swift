@@ -44,9 +44,9 @@ extension PickleUnpickler {
 
     /// GLOBAL, STACK_GLOBAL: a common allowlisted name, by its table index. The record alone names
     /// it (no extra to append, keep or destroy).
-    mutating func pushCommonGlobal(_ index: Int) throws(PickleError) {
+    mutating func pushCommonGlobal(_ index: Int, known: PickleKnownGlobal) throws(PickleError) {
         var r = PickleRawNode(tag: .global)
-        r.count = PickleKnownGlobal.commonKnown(index).rawValue
+        r.count = known.rawValue
         r.ext = UInt32(truncatingIfNeeded: index + 1)
         try pushRaw(r)
     }

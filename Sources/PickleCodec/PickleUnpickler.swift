@@ -258,10 +258,10 @@ struct PickleUnpickler {
                 ? nil : try text(ofLine: moduleLine)
             let nameLine = try readLine()
             try charge(nameLine.count)
-            let found = moduleText != nil ? nil : PickleKnownGlobal.lookup(
+            let found = moduleText != nil ? nil : PickleKnownGlobal.CommonTable.shared.lookup(
                 module: base + moduleLine.lowerBound, moduleLine.count, name: base + nameLine.lowerBound, nameLine.count)
             if let found {
-                try pushCommonGlobal(found)
+                try pushCommonGlobal(found.index, known: found.known)
             } else {
                 let module: String
                 if let moduleText { module = moduleText } else { module = try text(ofLine: moduleLine) }
@@ -271,9 +271,9 @@ struct PickleUnpickler {
             let name = st.raw[try popIndex()], module = st.raw[try popIndex()]
             guard name.tag == .string, module.tag == .string else { throw fail(.typeMismatch, "STACK_GLOBAL requires two str") }
             // Both texts are validated UTF-8 ranges of the input or the heap: compared in place.
-            if let found = PickleKnownGlobal.lookup(module: bytesStart(of: module), Int(module.count),
-                                                    name: bytesStart(of: name), Int(name.count)) {
-                try pushCommonGlobal(found)
+            if let found = PickleKnownGlobal.CommonTable.shared.lookup(module: bytesStart(of: module), Int(module.count),
+                                              name: bytesStart(of: name), Int(name.count)) {
+                try pushCommonGlobal(found.index, known: found.known)
             } else {
                 try pushGlobal(PickleGlobal(module: st.withBytes(of: module) { String(decoding: $0, as: UTF8.self) },
                                             name: st.withBytes(of: name) { String(decoding: $0, as: UTF8.self) }))

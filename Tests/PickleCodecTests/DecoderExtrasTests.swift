@@ -24,6 +24,11 @@ import PickleCodec
         ("builtins", "sets"), ("web.utils", "storage"), ("web.utilz", "Storage"), ("collections", "OrderedDict"),
         ("uuid", "UUIE"), ("d", "d"), ("copyreg", "_reconstructo"), ("psycopg2.tz", "FixedOffsetTimezone"),
         ("decimal", "Decimal2"), ("builtins", "str"),
+        // One byte changed anywhere in a common name of each length.
+        ("copyreg", "__newobj_ex_X"), ("copyreg", "__nXwobj_ex__"), ("copy_reg", "_reconstrXctor"), ("datetime", "timedeltX"),
+        ("datXtime", "date"), ("datetimX", "date"), ("builtins", "frozenseX"), ("__builtin__", "bytearrXy"),
+        ("__builXin__", "dict"), ("web.utils", "StoXage"), ("web.Utils", "Storage"), ("_coXecs", "encode"),
+        ("builtins", "sXt"), ("builtins", "seT"), ("uuid", "UUXD"), ("uuiX", "UUID"), ("decimal", "DecimaX"),
     ]
 
     /// GLOBAL: the name on two text lines.
@@ -187,6 +192,30 @@ import PickleCodec
         }
     }
 
+    /// `set(...)` and `frozenset(...)` by REDUCE give what INST gives (the general path), for every
+    /// argument shape, unhashable items included, and the set is filled later as usual.
+    @Test func setReduceMatchesTheGeneralPath() throws {
+        let one: [UInt8] = [0x4B, 0x01], two: [UInt8] = [0x4B, 0x02], a: [UInt8] = [0x8C, 0x01, 0x61]
+        let argumentSets: [[UInt8]] = [
+            [], [0x5D], [0x5D, 0x28] + one + two + two + [0x65], [0x28] + one + a + [0x74], [0x29],
+            [0x8F, 0x28] + one + [0x90], [0x28] + a + [0x91], [0x5D, 0x5D, 0x61],  // [[]]: unhashable
+            [0x5D, 0x28] + one + [0x5D, 0x85, 0x65],  // [1, ([],)]: unhashable
+            [0x7D], [0x4E], one, [0x5D, 0x5D],  // a dict, None, an int; two arguments
+        ]
+        for (m, n) in [("builtins", "set"), ("__builtin__", "frozenset"), ("builtins", "frozenset")] {
+            for args in argumentSets {
+                for suffix: [UInt8] in [[], [0x28, 0x4B, 0x05, 0x90], [0x85]] {
+                    let reduce = Self.global(m, n) + [0x28] + args + [0x74, 0x52] + suffix + [0x2E]
+                    let inst = [0x28] + args + [0x69] + asciiBytes("\(m)\n\(n)\n") + suffix + [0x2E]
+                    #expect(Self.decoded(reduce) == Self.decoded(inst), "\(m).\(n) \(args) \(suffix)")
+                    guard let x = try? PickleDecoder().decode(pickle: reduce), let y = try? PickleDecoder().decode(pickle: inst) else { continue }
+                    #expect(PickleDocument.structurallyEqual(x, x.root, y, y.root), "\(m).\(n) \(args)")
+                    Self.expectSameAsRebuilt(x, "\(m).\(n) \(args)")
+                }
+            }
+        }
+    }
+
     // MARK: - Objects made by NEWOBJ, UUIDs
 
     /// NEWOBJ of a class it does not construct gives what `copyreg.__newobj__(cls, *args)` gives
@@ -233,6 +262,44 @@ import PickleCodec
                     guard let a = try? PickleDecoder().decode(pickle: fast), let b = try? PickleDecoder().decode(pickle: slow) else { continue }
                     #expect(PickleDocument.structurallyEqual(a, a.root, b, b.root), "\(m).\(n) \(fast)")
                     Self.expectSameAsRebuilt(a, "\(m).\(n) \(fast)")
+                }
+            }
+        }
+    }
+
+    /// `copyreg._reconstructor(cls, base, state)` by REDUCE gives what INST of the same call gives (the
+    /// general path), for classes and bases in and out of the allowlist, every kind of state, and
+    /// whatever is done to the result next.
+    @Test func reconstructorMatchesTheGeneralPath() throws {
+        let classes: [(String, String)] = [("mymod", "Thing"), ("uuid", "UUID"), ("web.utils", "Storage"),
+                                           ("web.utils", "storage"), ("copy_reg", "__newobj__")]
+        let bases: [(String, String)] = [("builtins", "object"), ("__builtin__", "object"), ("builtins", "dict"),
+                                         ("__builtin__", "dict"), ("mymod", "Base")]
+        var large: [UInt8] = [0x7D, 0x28]  // 40 keys: past the linear scan, so merges hash
+        for i in 0 ..< 40 { large += [0x8C, 0x03] + asciiBytes("k\(i / 10)\(i % 10)") + [0x4B, UInt8(i)] }
+        large += [0x75]
+        let states: [[UInt8]] = [[0x4E], [0x7D], [0x7D, 0x8C, 0x01, 0x61, 0x4B, 0x01, 0x73], [0x4B, 0x05], [0x8C, 0x01, 0x78, 0x85],
+                                 large, [0x7D, 0x28, 0x4B, 0x01, 0x4B, 0x02, 0x4A, 0x01, 0x00, 0x00, 0x00, 0x4B, 0x03, 0x75],
+                                 [0x80, 0x02] + Self.global("web.utils", "Storage") + [0x29, 0x81, 0x8C, 0x01, 0x61, 0x4B, 0x01, 0x73]]
+        let int = [0x8C, 0x03] + asciiBytes("int")
+        let suffixes: [[UInt8]] = [
+            [], [0x7D] + int + [0x4B, 0x05, 0x73, 0x62], [0x28, 0x8C, 0x01, 0x6B, 0x4B, 0x01, 0x75],
+            [0x28, 0x4B, 0x01, 0x65], [0x4E, 0x62], [0x7D, 0x8C, 0x01, 0x62, 0x4B, 0x02, 0x73, 0x62], [0x85],
+            [0x28, 0x8C, 0x01, 0x61, 0x4B, 0x09, 0x8C, 0x03] + asciiBytes("k07") + [0x4B, 0x09, 0x4B, 0x01, 0x4B, 0x09, 0x75],
+        ]
+        for (cm, cn) in classes {
+            for (bm, bn) in bases {
+                for state in states {
+                    let args = Self.global(cm, cn) + Self.global(bm, bn) + state
+                    let reduce = Self.global("copy_reg", "_reconstructor") + [0x28] + args + [0x74, 0x52]
+                    let inst = [0x28] + args + [0x69] + asciiBytes("copy_reg\n_reconstructor\n")
+                    for suffix in suffixes {
+                        let fast = reduce + suffix + [0x2E], general = inst + suffix + [0x2E]
+                        #expect(Self.decoded(fast) == Self.decoded(general), "\(cm).\(cn) \(bm).\(bn) \(state) \(suffix)")
+                        guard let a = try? PickleDecoder().decode(pickle: fast), let b = try? PickleDecoder().decode(pickle: general) else { continue }
+                        #expect(PickleDocument.structurallyEqual(a, a.root, b, b.root), "\(cm).\(cn) \(bm).\(bn) \(state) \(suffix)")
+                        Self.expectSameAsRebuilt(a, "\(cm).\(cn) \(bm).\(bn)")
+                    }
                 }
             }
         }
