@@ -18,6 +18,8 @@ final class PickleStorage: @unchecked Sendable {
     @exclusivity(unchecked) var extras: [PickleNode] = []
     /// The pickle the decoder read: most text and bytes values are ranges of it.
     let input: [UInt8]
+    /// The decoder's scratch, here rather than in the unpickler, whose copies it would slow down.
+    @exclusivity(unchecked) var keyFilters = PickleKeyFilters()
 
     /// Empty storage for `input`, with room sized by the caller.
     init(input: [UInt8], nodeCapacity: Int, itemCapacity: Int) {
