@@ -102,7 +102,8 @@ extension PickleUnpickler {
                 throw fail(.limitExceeded, "container larger than maxContainerElements")
             }
             try chargeSlots(items.count)
-            try fill(&r, items)
+            try reserveSlots(&r, items.count)
+            try addUnique(to: target, &r, items, heapBase: UnsafePointer(st.heap.base))
             st.raw[target] = r
         default:
             throw fail(.typeMismatch, "ADDITEMS target is not a set")

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Repeated dict keys: Python keeps the first key's position and the last value.
+/// Repeated dict keys and set elements: Python keeps the first key's position (the first
+/// element) and the last value.
 extension PickleUnpickler {
     /// The key view of node `i`; `heapBase` is the document heap's address while it is not mutated.
     @inline(__always)
@@ -75,6 +76,51 @@ extension PickleUnpickler {
         st.keyFilters.keep(node: target, count: Int(r.count) / 2, bloom: bloom)
     }
 
+    /// Appends the elements of `items` to set `target` (region `r`, room already reserved), but
+    /// not one equal to an element already in it: Python keeps the first of equal elements.
+    @inline(__always)
+    mutating func addUnique(to target: Int, _ r: inout PickleRawNode, _ items: UnsafeBufferPointer<Int>,
+                            heapBase: UnsafePointer<UInt8>?) throws(PickleError) {
+        guard Int(r.count) + items.count <= Self.linearKeyScanLimit else {
+            return try mergeHashed(into: target, &r, items, stride: 1, heapBase: heapBase)
+        }
+        let elements = UnsafePointer(st.items.base + r.start)
+        var bloom = fingerprints(elements, count: Int(r.count), stride: 1, heapBase: heapBase)
+        for item in items {
+            if let view = keyView(item, heapBase: heapBase), bloom.insert(view.fingerprint),
+               firstKey(view, in: elements, count: Int(r.count), stride: 1, heapBase: heapBase) != nil {
+                continue
+            }
+            st.items.base[r.start + Int(r.count)] = item  // unchecked: the room was reserved
+            r.count += 1
+        }
+    }
+
+    /// `items` without the elements equal to an earlier one (`set(list)` in REDUCE), in their order.
+    func uniqueElements(_ items: [PickleRef]) -> [PickleRef] {
+        guard items.count > 1 else { return items }
+        let heapBase = UnsafePointer(st.heap.base)
+        var table = items.count > Self.linearKeyScanLimit ? PickleKeyTable() : nil
+        var bloom = PickleKeyBloom()
+        // The kept elements' indices, on the stack for small sets: usually none repeats, and `items` is returned.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: items.count) { out in
+            let keys = UnsafePointer(out.baseAddress!)
+            var n = 0
+            for item in items {
+                if let view = keyView(item.index, heapBase: heapBase) {
+                    if table != nil {
+                        if tableFindOrInsert(&table!, view, entry: n, keys: keys, stride: 1, heapBase: heapBase) != nil { continue }
+                    } else if bloom.insert(view.fingerprint), firstKey(view, in: keys, count: n, stride: 1, heapBase: heapBase) != nil {
+                        continue
+                    }
+                }
+                out[n] = item.index
+                n += 1
+            }
+            return n == items.count ? items : out[..<n].map { PickleRef($0) }
+        }
+    }
+
     /// The fingerprints of the `count` keys at `keys`, every `stride`-th item (2 for a dict, 1 for a set).
     @inline(__always)
     func fingerprints(_ keys: UnsafePointer<Int>, count: Int, stride: Int, heapBase: UnsafePointer<UInt8>?) -> PickleKeyBloom {
@@ -85,8 +131,8 @@ extension PickleUnpickler {
         return bloom
     }
 
-    /// ``mergePairs(into:_:_:heapBase:)`` for containers past ``linearKeyScanLimit``: entries of
-    /// `stride` items (key and value, or an element) found by a hash table.
+    /// ``mergePairs(into:_:_:heapBase:)`` and ``addUnique(to:_:_:heapBase:)`` for containers past
+    /// ``linearKeyScanLimit``: entries of `stride` items (key and value, or an element) found by a hash table.
     @inline(never)
     mutating func mergeHashed(into target: Int, _ r: inout PickleRawNode, _ kv: UnsafeBufferPointer<Int>, stride: Int,
                               heapBase: UnsafePointer<UInt8>?) throws(PickleError) {

@@ -2,12 +2,12 @@ import Foundation
 import Testing
 import PickleCodec
 
-/// Repeated dict keys, merged as Python merges them: a dict keeps the first key's position and
-/// the last value; `1 == True == 1.0`, `2**64 == 2.0**64`, a Python 2 ASCII str equals the same
-/// text, `"a" != b"a"`, NaN equals nothing.
+/// Repeated dict keys and set elements, merged as Python merges them: a dict keeps the first
+/// key's position and the last value, a set the first of equal elements; `1 == True == 1.0`,
+/// `2**64 == 2.0**64`, a Python 2 ASCII str equals the same text, `"a" != b"a"`, NaN equals nothing.
 ///
-/// The decoder scans small dicts (remembering the fingerprints of the dicts protocol 0 fills
-/// one SETITEM at a time) and hashes large ones; every path must give CPython's result.
+/// The decoder scans small containers (remembering the fingerprints of the dicts protocol 0
+/// fills one SETITEM at a time) and hashes large ones; every path must give CPython's result.
 @Suite struct DecoderKeyMergeTests {
     // MARK: - Against CPython
 
@@ -111,6 +111,13 @@ import PickleCodec
             order.append((k.desc, v))
         }
         return "{" + order.map { $0.0 + ": " + $0.1 }.joined(separator: ", ") + "}"
+    }
+
+    /// What a set of `elements` added in this order is, as `desc` shows it.
+    static func modelSet(_ elements: [Key], kind: String = "set") -> String {
+        var seen = Set<Int>()
+        let kept = elements.filter { $0.equalityClass.map { seen.insert($0).inserted } ?? true }
+        return kind + "{" + kept.map(\.desc).sorted().joined(separator: ", ") + "}"
     }
 
     struct Rng {
@@ -218,9 +225,46 @@ import PickleCodec
         #expect(try Self.decodedDesc(p) == Self.modelDict(pairs))
     }
 
+    // MARK: - Sets
+
+    /// Sets of 0 to 100 random elements by ADDITEMS batches, FROZENSET and `set(list)`: each as the model says.
+    @Test(arguments: [0, 1, 2, 7, 31, 32, 33, 60, 100])
+    func setsMatchTheModel(_ n: Int) throws {
+        for seed in 1 ... 12 {
+            var rng = Rng(x: UInt64(seed * 7919 + n))
+            let pool = seed % 2 == 0 ? Array(Self.keys.prefix(26)) : Self.keys
+            let elements = (0 ..< n).map { _ in pool[rng.next(pool.count)] }
+            // ADDITEMS in batches of random sizes.
+            var p: [UInt8] = [0x8F]
+            var i = 0
+            while i < n {
+                let m = min(n - i, rng.next(20) + 1)
+                p += [0x28] + elements[i ..< i + m].flatMap(\.bytes) + [0x90]
+                i += m
+            }
+            #expect(try Self.decodedDesc(p) == Self.modelSet(elements), "ADDITEMS n \(n) seed \(seed)")
+            let frozen = [0x28] + elements.flatMap(\.bytes) + [0x91]
+            #expect(try Self.decodedDesc(frozen) == Self.modelSet(elements, kind: "frozenset"), "FROZENSET n \(n) seed \(seed)")
+            // `builtins.set([...])` by REDUCE, as protocols 2 and 3 write a set.
+            for (name, kind) in [("set", "set"), ("frozenset", "frozenset")] {
+                let reduce = Array("cbuiltins\n\(name)\n".utf8) + [0x5D, 0x28] + elements.flatMap(\.bytes) + [0x65, 0x85, 0x52]
+                #expect(try Self.decodedDesc(reduce) == Self.modelSet(elements, kind: kind), "REDUCE \(name) n \(n) seed \(seed)")
+            }
+        }
+    }
+
+    /// `{1, True, 1.0}` keeps the first; `"a"`, `b"a"` and Python 2's `'a'` make two elements.
+    @Test func setKeepsTheFirstOfEqualElements() throws {
+        #expect(try Self.decodedDesc([0x8F, 0x28, 0x88, 0x4B, 1, 0x47, 0x3F, 0xF0, 0, 0, 0, 0, 0, 0, 0x90]) == "set{bool:True}")
+        #expect(try Self.decodedDesc([0x28, 0x4B, 1, 0x88, 0x91]) == "frozenset{int:1}")
+        #expect(try Self.decodedDesc([0x8F, 0x28, 0x8C, 1, 0x61, 0x43, 1, 0x61, 0x55, 1, 0x61, 0x90]) == "set{bytes:61, str:61}")
+        // A second ADDITEMS repeating the first's elements adds nothing.
+        #expect(try Self.decodedDesc([0x8F, 0x28, 0x4B, 1, 0x4B, 2, 0x90, 0x28, 0x4B, 2, 0x88, 0x4B, 3, 0x90]) == "set{int:1, int:2, int:3}")
+    }
+
     // MARK: - Limits and errors, unchanged
 
-    /// Merged keys are not counted against maxContainerElements.
+    /// Merged keys are not counted against maxContainerElements; set elements are counted before merging.
     @Test func limitsCountWhatTheyCountedBefore() throws {
         var limits = PickleLimits.default
         limits.maxContainerElements = 3
@@ -230,6 +274,9 @@ import PickleCodec
         #expect(decodeError(p + [0x2E], limits: limits) == nil)
         #expect(decodeError(p + d + [0x4E, 0x73, 0x2E], limits: limits) == .limitExceeded)
         #expect(decodeError([0x80, 0x04, 0x7D, 0x28] + a + [0x4E] + b + [0x4E] + a + [0x4E] + c + [0x4E] + b + [0x4E, 0x75, 0x2E], limits: limits) == nil)
+        #expect(decodeError([0x80, 0x04, 0x8F, 0x28, 0x4B, 1, 0x4B, 1, 0x4B, 2, 0x90, 0x2E], limits: limits) == nil)
+        #expect(decodeError([0x80, 0x04, 0x8F, 0x28, 0x4B, 1, 0x4B, 1, 0x4B, 1, 0x4B, 2, 0x90, 0x2E], limits: limits) == .limitExceeded)
+        #expect(decodeError([0x80, 0x04, 0x28, 0x4B, 1, 0x4B, 1, 0x4B, 1, 0x4B, 2, 0x91, 0x2E], limits: limits) == .limitExceeded)
     }
 
     @Test func unhashableElementsStillRefused() {

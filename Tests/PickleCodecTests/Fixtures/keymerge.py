@@ -236,6 +236,22 @@ def cases():
         w.dict_opcode(KEYS + fillers("d", 40), n)
         yield "dict-opcode-%d" % n, w.done()
 
+    # Sets: ADDITEMS batches and FROZENSET, small and past the limit.
+    rng = random.Random(500)
+    yield "set-equal-numbers", set_pickle([[b"I1\n", b"I01\n", b"F1.0\n", b"I2\n", b"F2.0\n", b"I00\n", b"F-0.0\n"]])
+    yield "set-true-first", set_pickle([[b"I01\n", b"I1\n", b"F1.0\n"]])
+    yield "set-str-bytes", set_pickle([[b"Va\n", codecs_bytes(b"a"), b"S'a'\n", codecs_bytes(b"a"), b"Va\n"]])
+    yield "set-two-batches", set_pickle([[b"I1\n", b"Va\n"], [b"F1.0\n", b"Va\n", b"Vb\n"], [b"I01\n"]])
+    yield "set-nan", set_pickle([[b"Fnan\n", b"Fnan\n", b"F1.0\n"]])
+    for seed in range(4):
+        pool = KEYS + fillers("e", 60)
+        batches = [[rng.choice(pool) for _ in range(rng.randrange(1, 40))] for _ in range(rng.randrange(1, 5))]
+        yield "set-random-%d" % seed, set_pickle(batches)
+        yield "frozenset-random-%d" % seed, set_pickle(batches[:1], frozen=True)
+        yield "reduce-set-random-%d" % seed, reduce_set_pickle(batches[0])
+        yield "reduce-frozenset-random-%d" % seed, reduce_set_pickle(batches[0], frozen=True)
+    yield "frozenset-equal-numbers", set_pickle([[b"F1.0\n", b"I1\n", b"I01\n", b"I2\n"]], frozen=True)
+    yield "reduce-set-equal-numbers", reduce_set_pickle([b"I01\n", b"I1\n", b"F1.0\n", b"Va\n", b"S'a'\n"])
 
 
 def main():
