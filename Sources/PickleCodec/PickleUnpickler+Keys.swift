@@ -22,24 +22,29 @@ extension PickleUnpickler {
                 return PickleKeyView(kind: .int, number: UInt64(bitPattern: Int64(d)))
             }
             return PickleKeyView(kind: .float, number: (d == 0 ? 0.0 : d).bitPattern)
-        case .string, .py2String, .bytes, .bigInt:
-            let offset = Int(truncatingIfNeeded: r.payload), n = Int(r.count)
-            let p: UnsafePointer<UInt8>? = r.inHeap ? heapBase.map { $0 + offset } : base + offset
+        // One case per kind: a second switch on the tag would be a second jump per key.
+        case .string: return PickleKeyView(kind: .text, bytes: bytes(of: r, heapBase: heapBase), count: Int(r.count))
+        case .bytes: return PickleKeyView(kind: .bytes, bytes: bytes(of: r, heapBase: heapBase), count: Int(r.count))
+        case .py2String:
+            let p = bytes(of: r, heapBase: heapBase), n = Int(r.count)
+            return PickleKeyView(kind: p.map { PickleUTF8.isASCII($0, n) } ?? true ? .text : .py2Bytes, bytes: p, count: n)
+        case .bigInt:
+            let p = bytes(of: r, heapBase: heapBase), n = Int(r.count)
             // A big int that a double holds exactly equals that float: both take the float's view.
-            if r.tag == .bigInt, let p, let d = PickleKeyView.exactDouble(twosComplement: p, count: n) {
+            if let p, let d = PickleKeyView.exactDouble(twosComplement: p, count: n) {
                 return PickleKeyView(kind: .float, number: d.bitPattern)
             }
-            let kind: PickleKeyView.Kind
-            switch r.tag {
-            case .string: kind = .text
-            case .py2String: kind = p.map { PickleUTF8.isASCII($0, n) } ?? true ? .text : .py2Bytes
-            case .bytes: kind = .bytes
-            default: kind = .bigInt
-            }
-            return PickleKeyView(kind: kind, bytes: p, count: n)
+            return PickleKeyView(kind: .bigInt, bytes: p, count: n)
         default:
             return nil
         }
+    }
+
+    /// The address of the bytes of text, bytes or big int node `r`.
+    @inline(__always)
+    func bytes(of r: PickleRawNode, heapBase: UnsafePointer<UInt8>?) -> UnsafePointer<UInt8>? {
+        let offset = Int(truncatingIfNeeded: r.payload)
+        return r.inHeap ? heapBase.map { $0 + offset } : base + offset
     }
 
     /// Appends the pairs of `kv` to dict `target` (region `r`, room already reserved), merging repeated keys.
@@ -53,8 +58,8 @@ extension PickleUnpickler {
         let keys = UnsafePointer(st.items.base + r.start)
         // Protocol 0 sets one pair per SETITEM: the dict's fingerprints are kept from its last fill,
         // so a new key is compared with the others only when its fingerprint was seen.
-        var bloom = st.keyFilters.bloom(node: target, count: pairs)
-            ?? fingerprints(keys, count: pairs, stride: 2, heapBase: heapBase)
+        var bloom = pairs == 0 ? PickleKeyBloom()
+            : st.keyFilters.bloom(node: target, count: pairs) ?? fingerprints(keys, count: pairs, stride: 2, heapBase: heapBase)
         var k = 0
         while k < kv.count {
             let key = kv[k], value = kv[k + 1]
@@ -85,7 +90,7 @@ extension PickleUnpickler {
             return try mergeHashed(into: target, &r, items, stride: 1, heapBase: heapBase)
         }
         let elements = UnsafePointer(st.items.base + r.start)
-        var bloom = fingerprints(elements, count: Int(r.count), stride: 1, heapBase: heapBase)
+        var bloom = r.count == 0 ? PickleKeyBloom() : fingerprints(elements, count: Int(r.count), stride: 1, heapBase: heapBase)
         for item in items {
             if let view = keyView(item, heapBase: heapBase), bloom.insert(view.fingerprint),
                firstKey(view, in: elements, count: Int(r.count), stride: 1, heapBase: heapBase) != nil {
@@ -122,7 +127,7 @@ extension PickleUnpickler {
     }
 
     /// The fingerprints of the `count` keys at `keys`, every `stride`-th item (2 for a dict, 1 for a set).
-    @inline(__always)
+    @inline(never)
     func fingerprints(_ keys: UnsafePointer<Int>, count: Int, stride: Int, heapBase: UnsafePointer<UInt8>?) -> PickleKeyBloom {
         var bloom = PickleKeyBloom()
         for p in 0 ..< count {
