@@ -16,8 +16,11 @@ extension PickleUnpickler {
         if need <= r.capacity { return }
         try checkItemCount(st.items.count, 2 * need)
         if r.start + r.capacity == st.items.count {
-            st.items.append(repeating: 0, count: need - r.capacity)
-            r.capacity = need
+            // Room for up to 64 more (within the check above), so that one APPEND or SETITEM at
+            // a time (protocol 0) appends to the buffer now and then, not every time.
+            let newCapacity = need + min(n, 64)
+            st.items.append(repeating: 0, count: newCapacity - r.capacity)
+            r.capacity = newCapacity
             return
         }
         let newCapacity = max(need, 2 * n)

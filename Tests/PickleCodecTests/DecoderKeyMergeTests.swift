@@ -50,6 +50,7 @@ import PickleCodec
         case .py2String(let b): return (b.bytes.allSatisfy { $0 < 0x80 } ? "str:" : "py2:") + hex(b.bytes)
         case .bytes(let b): return "bytes:" + hex(b)
         case .tuple(let x): return "(" + x.map { desc(doc, $0) }.joined(separator: ", ") + ")"
+        case .list(let x): return "[" + x.map { desc(doc, $0) }.joined(separator: ", ") + "]"
         case .dict(let d):
             return "{" + zip(d.keys, d.values).map { desc(doc, $0) + ": " + desc(doc, $1) }.joined(separator: ", ") + "}"
         case .set(let x): return "set{" + x.map { desc(doc, $0) }.sorted().joined(separator: ", ") + "}"
@@ -260,6 +261,24 @@ import PickleCodec
         #expect(try Self.decodedDesc([0x8F, 0x28, 0x8C, 1, 0x61, 0x43, 1, 0x61, 0x55, 1, 0x61, 0x90]) == "set{bytes:61, str:61}")
         // A second ADDITEMS repeating the first's elements adds nothing.
         #expect(try Self.decodedDesc([0x8F, 0x28, 0x4B, 1, 0x4B, 2, 0x90, 0x28, 0x4B, 2, 0x88, 0x4B, 3, 0x90]) == "set{int:1, int:2, int:3}")
+    }
+
+    /// A list or dict filled one APPEND or SETITEM at a time, with lists filled in between (so its
+    /// region has room to spare, or moves), holds what one APPENDS or SETITEMS gives.
+    @Test(arguments: [1, 2, 3, 63, 64, 65, 66, 130, 300])
+    func oneAtATimeMatchesOneBatch(_ n: Int) throws {
+        var each: [UInt8] = [0x5D], batch: [UInt8] = [0x5D, 0x28]
+        var eachDict: [UInt8] = [0x7D], batchDict: [UInt8] = [0x7D, 0x28]
+        for i in 0 ..< n {
+            let item: [UInt8] = i % 5 == 0 ? [0x5D, 0x4B, UInt8(i & 0xFF), 0x61] : [0x4B, UInt8(i & 0xFF)]
+            each += item + [0x61]  // APPEND
+            batch += item
+            let key = [0x4A] + withUnsafeBytes(of: Int32(i % 97).littleEndian, Array.init)
+            eachDict += key + item + [0x73]  // SETITEM
+            batchDict += key + item
+        }
+        #expect(try Self.decodedDesc(each) == Self.decodedDesc(batch + [0x65]))
+        #expect(try Self.decodedDesc(eachDict) == Self.decodedDesc(batchDict + [0x75]))
     }
 
     // MARK: - Limits and errors, unchanged
