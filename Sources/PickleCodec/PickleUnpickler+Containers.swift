@@ -130,26 +130,30 @@ extension PickleUnpickler {
     func requireHashable(_ i: Int) throws(PickleError) {
         switch st.raw[i].tag {
         case .list, .dict, .set, .bytearray, .tuple:
-            try requireHashableContainer(i)
+            // Static, on the storage: a call to a method of the unpickler would copy the whole unpickler.
+            if !Self.isHashable(i, in: st) {
+                throw fail(.unhashableKey, "unhashable type used as a dict key or set element")
+            }
         default:
             return  // scalars and inert objects: nothing to walk
         }
     }
 
     /// ``requireHashable(_:)`` for containers: walks tuples, refuses mutable containers.
-    func requireHashableContainer(_ i: Int) throws(PickleError) {
+    static func isHashable(_ i: Int, in st: PickleStorage) -> Bool {
         var pending = [i]
         var seen = Set<Int>()
         while let x = pending.popLast() {
             let r = st.raw[x]
             switch r.tag {
             case .list, .dict, .set, .bytearray:
-                throw fail(.unhashableKey, "unhashable type used as a dict key or set element")
+                return false
             case .tuple:
                 if seen.insert(x).inserted { pending.append(contentsOf: UnsafeBufferPointer(start: st.items.base + r.start, count: Int(r.count))) }
             default:
                 break
             }
         }
+        return true
     }
 }
