@@ -27,14 +27,12 @@ struct PickleKeyView {
     /// 8 bits from the kind, number, length and three of the bytes: equal keys have equal fingerprints.
     @inline(__always)
     var fingerprint: Int {
-        var h = UInt64(kind.rawValue) &* 0x9E37_79B9_7F4A_7C15 ^ number ^ UInt64(count) &* 0x1F
+        // The parts land on separate bits, and one multiply mixes them all into the top byte.
+        var h = number ^ UInt64(kind.rawValue) << 56 ^ UInt64(truncatingIfNeeded: count) << 24
         if count > 0, let b = bytes {
-            h = (h &* 31 &+ UInt64(b[0])) &* 31 &+ UInt64(b[count - 1])
-            h = h &* 31 &+ UInt64(b[count >> 1])
+            h ^= UInt64(b[0]) | UInt64(b[count - 1]) << 8 | UInt64(b[count >> 1]) << 16
         }
-        h ^= h >> 29
-        h = h &* 0xBF58_476D_1CE4_E5B9
-        return Int(truncatingIfNeeded: h >> 56)
+        return Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> 56)
     }
 
     func hash(seed: Hasher) -> Int {
@@ -77,28 +75,63 @@ struct PickleKeyView {
 /// A 256-bit set of key fingerprints: a new key of a small dict is compared with the others
 /// only when its fingerprint was seen (not cryptographic; the scan it guards is bounded).
 struct PickleKeyBloom {
-    private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// Adds `f` (0 ..< 256); returns whether it was there already.
     @inline(__always)
     mutating func insert(_ f: Int) -> Bool {
         let bit = UInt64(1) << UInt64(f & 63)
-        let seen: Bool
-        switch f >> 6 {
-        case 0: seen = w0 & bit != 0; w0 |= bit
-        case 1: seen = w1 & bit != 0; w1 |= bit
-        case 2: seen = w2 & bit != 0; w2 |= bit
-        default: seen = w3 & bit != 0; w3 |= bit
+        // The word is indexed, not switched on: fingerprints are random, a branch on them mispredicts.
+        return withUnsafeMutableBytes(of: &words) { w in
+            let at = (f >> 6 & 3) &* 8
+            let old = w.load(fromByteOffset: at, as: UInt64.self)
+            w.storeBytes(of: old | bit, toByteOffset: at, as: UInt64.self)
+            return old & bit != 0
         }
-        return seen
     }
 }
 
-/// Open-addressing index of a large dict's keys (pair positions), for repeated-key merging.
+/// The fingerprints of the two small dicts filled last, kept for their next SETITEM
+/// (two, as protocol 0 fills a nested dict between two SETITEMs of its parent).
+struct PickleKeyFilters {
+    struct Entry {
+        /// The dict's node (32 bits keep the entries small); initially none (any dict with no keys fits).
+        var node = UInt32.max
+        /// Its number of keys when kept: a different number means keys were added since.
+        var count: UInt32 = 0
+        var bloom = PickleKeyBloom()
+    }
+
+    var recent = Entry()
+    var previous = Entry()
+
+    /// The fingerprints kept for dict `node` when it still has `count` keys.
+    @inline(__always)
+    func bloom(node: Int, count: Int) -> PickleKeyBloom? {
+        guard let node = UInt32(exactly: node) else { return nil }
+        let count = UInt32(truncatingIfNeeded: count)
+        if recent.node == node { return recent.count == count ? recent.bloom : nil }
+        if previous.node == node, previous.count == count { return previous.bloom }
+        return nil
+    }
+
+    /// Keeps the fingerprints of dict `node`, now with `count` keys.
+    @inline(__always)
+    mutating func keep(node: Int, count: Int, bloom: PickleKeyBloom) {
+        guard let node = UInt32(exactly: node) else { return }  // not kept: a later lookup rebuilds
+        if recent.node != node { previous = recent }
+        recent = Entry(node: node, count: UInt32(truncatingIfNeeded: count), bloom: bloom)
+    }
+}
+
+/// Open-addressing index of a large dict's keys (pair positions) or a large set's elements,
+/// for repeated-key merging.
 struct PickleKeyTable {
-    /// Pair position + 1; 0 is empty. Power-of-two size, at most half full.
+    /// Pair (element) position + 1; 0 is empty. Power-of-two size, at most half full.
     var slots: [Int] = []
     var used = 0
+    /// Entries of the container indexed so far (the scanning path may add more after it).
+    var covered = 0
     /// Hasher's per-process random seed: an attacker cannot precompute colliding keys.
     var seed = Hasher()
 }

@@ -20,6 +20,8 @@ final class PickleStorage: @unchecked Sendable {
     let input: [UInt8]
     /// The allocation the decoder's buffers start in (see ``DecodeRoom``), freed with the storage.
     private let block: UnsafeMutableRawPointer?
+    /// The decoder's scratch, here rather than in the unpickler, whose copies it would slow down.
+    @exclusivity(unchecked) var keyFilters = PickleKeyFilters()
 
     /// Empty storage for `input`, with room sized by the caller.
     init(input: [UInt8], nodeCapacity: Int, itemCapacity: Int) {

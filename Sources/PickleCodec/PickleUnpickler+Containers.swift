@@ -16,8 +16,11 @@ extension PickleUnpickler {
         if need <= r.capacity { return }
         try checkItemCount(st.items.count, 2 * need)
         if r.start + r.capacity == st.items.count {
-            st.items.append(repeating: 0, count: need - r.capacity)
-            r.capacity = need
+            // Room for up to 64 more (within the check above), so that one APPEND or SETITEM at
+            // a time (protocol 0) appends to the buffer now and then, not every time.
+            let newCapacity = need + min(n, 64)
+            st.items.append(repeating: 0, count: newCapacity - r.capacity)
+            r.capacity = newCapacity
             return
         }
         let newCapacity = max(need, 2 * n)
@@ -108,7 +111,8 @@ extension PickleUnpickler {
                 throw fail(.limitExceeded, "container larger than maxContainerElements")
             }
             try chargeSlots(items.count)
-            try fill(&r, items)
+            try reserveSlots(&r, items.count)
+            try addUnique(to: target, &r, items, heapBase: UnsafePointer(st.heap.base))
             st.raw[target] = r
         default:
             throw fail(.typeMismatch, "ADDITEMS target is not a set")
@@ -132,26 +136,30 @@ extension PickleUnpickler {
     func requireHashable(_ i: Int) throws(PickleError) {
         switch st.raw[i].tag {
         case .list, .dict, .set, .bytearray, .tuple:
-            try requireHashableContainer(i)
+            // Static, on the storage: a call to a method of the unpickler would copy the whole unpickler.
+            if !Self.isHashable(i, in: st) {
+                throw fail(.unhashableKey, "unhashable type used as a dict key or set element")
+            }
         default:
             return  // scalars and inert objects: nothing to walk
         }
     }
 
     /// ``requireHashable(_:)`` for containers: walks tuples, refuses mutable containers.
-    func requireHashableContainer(_ i: Int) throws(PickleError) {
+    static func isHashable(_ i: Int, in st: PickleStorage) -> Bool {
         var pending = [i]
         var seen = Set<Int>()
         while let x = pending.popLast() {
             let r = st.raw[x]
             switch r.tag {
             case .list, .dict, .set, .bytearray:
-                throw fail(.unhashableKey, "unhashable type used as a dict key or set element")
+                return false
             case .tuple:
                 if seen.insert(x).inserted { pending.append(contentsOf: UnsafeBufferPointer(start: st.items.base + r.start, count: Int(r.count))) }
             default:
                 break
             }
         }
+        return true
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Repeated dict keys: Python keeps the first key's position and the last value.
+/// Repeated dict keys and set elements: Python keeps the first key's position (the first
+/// element) and the last value.
 extension PickleUnpickler {
     /// The key view of node `i`; `heapBase` is the document heap's address while it is not mutated.
     @inline(__always)
@@ -21,94 +22,166 @@ extension PickleUnpickler {
                 return PickleKeyView(kind: .int, number: UInt64(bitPattern: Int64(d)))
             }
             return PickleKeyView(kind: .float, number: (d == 0 ? 0.0 : d).bitPattern)
-        case .string, .py2String, .bytes, .bigInt:
-            let offset = Int(truncatingIfNeeded: r.payload), n = Int(r.count)
-            let p: UnsafePointer<UInt8>? = r.inHeap ? heapBase.map { $0 + offset } : base + offset
+        // One case per kind: a second switch on the tag would be a second jump per key.
+        case .string: return PickleKeyView(kind: .text, bytes: bytes(of: r, heapBase: heapBase), count: Int(r.count))
+        case .bytes: return PickleKeyView(kind: .bytes, bytes: bytes(of: r, heapBase: heapBase), count: Int(r.count))
+        case .py2String:
+            let p = bytes(of: r, heapBase: heapBase), n = Int(r.count)
+            return PickleKeyView(kind: p.map { PickleUTF8.isASCII($0, n) } ?? true ? .text : .py2Bytes, bytes: p, count: n)
+        case .bigInt:
+            let p = bytes(of: r, heapBase: heapBase), n = Int(r.count)
             // A big int that a double holds exactly equals that float: both take the float's view.
-            if r.tag == .bigInt, let p, let d = PickleKeyView.exactDouble(twosComplement: p, count: n) {
+            if let p, let d = PickleKeyView.exactDouble(twosComplement: p, count: n) {
                 return PickleKeyView(kind: .float, number: d.bitPattern)
             }
-            let kind: PickleKeyView.Kind
-            switch r.tag {
-            case .string: kind = .text
-            case .py2String: kind = p.map { PickleUTF8.isASCII($0, n) } ?? true ? .text : .py2Bytes
-            case .bytes: kind = .bytes
-            default: kind = .bigInt
-            }
-            return PickleKeyView(kind: kind, bytes: p, count: n)
+            return PickleKeyView(kind: .bigInt, bytes: p, count: n)
         default:
             return nil
         }
     }
 
+    /// The address of the bytes of text, bytes or big int node `r`.
+    @inline(__always)
+    func bytes(of r: PickleRawNode, heapBase: UnsafePointer<UInt8>?) -> UnsafePointer<UInt8>? {
+        let offset = Int(truncatingIfNeeded: r.payload)
+        return r.inHeap ? heapBase.map { $0 + offset } : base + offset
+    }
+
     /// Appends the pairs of `kv` to dict `target` (region `r`, room already reserved), merging repeated keys.
+    @inline(__always)
     mutating func mergePairs(into target: Int, _ r: inout PickleRawNode, _ kv: UnsafeBufferPointer<Int>, heapBase: UnsafePointer<UInt8>?) throws(PickleError) {
+        let pairs = Int(r.count) / 2
         // Small dicts (web.py sessions) find a repeated key by scanning; larger ones keep a hash table.
-        let hashed = Int(r.count) / 2 + kv.count / 2 > Self.linearKeyScanLimit
-        // Only a hashed dict has a table: creating one seeds a Hasher, too dear for every SETITEM.
-        var table: PickleKeyTable?
-        var bloom = PickleKeyBloom()
-        // One pair (protocol 0's SETITEM) is cheaper to scan for than to fingerprint the dict.
-        let filtered = !hashed && kv.count > 2
-        if filtered {
-            for p in 0 ..< Int(r.count) / 2 {
-                if let view = keyView(st.items.base[r.start + 2 * p], heapBase: heapBase) { _ = bloom.insert(view.fingerprint) }
-            }
+        guard pairs + kv.count / 2 <= Self.linearKeyScanLimit else {
+            return try mergeHashed(into: target, &r, kv, stride: 2, heapBase: heapBase)
         }
-        if hashed {
-            if let known = keyTables.removeValue(forKey: target) {
-                table = known
-            } else {
-                var fresh = PickleKeyTable()
-                var p = 0
-                while 2 * p < Int(r.count) {
-                    if let view = keyView(st.items[r.start + 2 * p], heapBase: heapBase) {
-                        _ = tableFindOrInsert(&fresh, view, pair: p, r, heapBase: heapBase)
-                    }
-                    p += 1
-                }
-                table = fresh
-            }
-        }
+        let keys = UnsafePointer(st.items.base + r.start)
+        // Protocol 0 sets one pair per SETITEM: the dict's fingerprints are kept from its last fill,
+        // so a new key is compared with the others only when its fingerprint was seen.
+        var bloom = pairs == 0 ? PickleKeyBloom()
+            : st.keyFilters.bloom(node: target, count: pairs) ?? fingerprints(keys, count: pairs, stride: 2, heapBase: heapBase)
         var k = 0
         while k < kv.count {
             let key = kv[k], value = kv[k + 1]
             k += 2
-            if let view = keyView(key, heapBase: heapBase) {
-                let found: Int?
-                if hashed {
-                    found = tableFindOrInsert(&table!, view, pair: Int(r.count) / 2, r, heapBase: heapBase)
-                } else {
-                    // Scan only when a key with the same fingerprint is in the dict already.
-                    found = !filtered || bloom.insert(view.fingerprint) ? firstKey(view, in: r, heapBase: heapBase) : nil
-                }
-                if let at = found {
-                    st.items[r.start + 2 * at + 1] = value  // Python keeps the first key and the last value
-                    continue
-                }
+            if let view = keyView(key, heapBase: heapBase), bloom.insert(view.fingerprint),
+               let at = firstKey(view, in: keys, count: Int(r.count) / 2, stride: 2, heapBase: heapBase) {
+                st.items.base[r.start + 2 * at + 1] = value  // Python keeps the first key and the last value
+                continue
             }
             guard Int(r.count) / 2 < limits.maxContainerElements else {
                 throw fail(.limitExceeded, "container larger than maxContainerElements")
             }
+            // Unchecked: the room was reserved.
             let at = r.start + Int(r.count)
-            st.items[at] = key
-            st.items[at + 1] = value
+            st.items.base[at] = key
+            st.items.base[at + 1] = value
             r.count += 2
         }
-        // Kept even when empty, so a dict of unmergeable keys is not rescanned on every SETITEM.
-        if let table { keyTables[target] = table }
+        st.keyFilters.keep(node: target, count: Int(r.count) / 2, bloom: bloom)
     }
 
-    /// Position of the first pair of `r` whose key equals `view`.
+    /// Appends the elements of `items` to set `target` (region `r`, room already reserved), but
+    /// not one equal to an element already in it: Python keeps the first of equal elements.
     @inline(__always)
-    func firstKey(_ view: PickleKeyView, in r: PickleRawNode, heapBase: UnsafePointer<UInt8>?) -> Int? {
-        let pairs = Int(r.count) / 2
-        let keys = st.items.base + r.start
+    mutating func addUnique(to target: Int, _ r: inout PickleRawNode, _ items: UnsafeBufferPointer<Int>,
+                            heapBase: UnsafePointer<UInt8>?) throws(PickleError) {
+        guard Int(r.count) + items.count <= Self.linearKeyScanLimit else {
+            return try mergeHashed(into: target, &r, items, stride: 1, heapBase: heapBase)
+        }
+        let elements = UnsafePointer(st.items.base + r.start)
+        var bloom = r.count == 0 ? PickleKeyBloom() : fingerprints(elements, count: Int(r.count), stride: 1, heapBase: heapBase)
+        for item in items {
+            if let view = keyView(item, heapBase: heapBase), bloom.insert(view.fingerprint),
+               firstKey(view, in: elements, count: Int(r.count), stride: 1, heapBase: heapBase) != nil {
+                continue
+            }
+            st.items.base[r.start + Int(r.count)] = item  // unchecked: the room was reserved
+            r.count += 1
+        }
+    }
+
+    /// `items` without the elements equal to an earlier one (`set(list)` in REDUCE), in their order.
+    func uniqueElements(_ items: [PickleRef]) -> [PickleRef] {
+        guard items.count > 1 else { return items }
+        let heapBase = UnsafePointer(st.heap.base)
+        var table = items.count > Self.linearKeyScanLimit ? PickleKeyTable() : nil
+        var bloom = PickleKeyBloom()
+        // The kept elements' indices, on the stack for small sets: usually none repeats, and `items` is returned.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: items.count) { out in
+            let keys = UnsafePointer(out.baseAddress!)
+            var n = 0
+            for item in items {
+                if let view = keyView(item.index, heapBase: heapBase) {
+                    if table != nil {
+                        if tableFindOrInsert(&table!, view, entry: n, keys: keys, stride: 1, heapBase: heapBase) != nil { continue }
+                    } else if bloom.insert(view.fingerprint), firstKey(view, in: keys, count: n, stride: 1, heapBase: heapBase) != nil {
+                        continue
+                    }
+                }
+                out[n] = item.index
+                n += 1
+            }
+            return n == items.count ? items : out[..<n].map { PickleRef($0) }
+        }
+    }
+
+    /// The fingerprints of the `count` keys at `keys`, every `stride`-th item (2 for a dict, 1 for a set).
+    @inline(never)
+    func fingerprints(_ keys: UnsafePointer<Int>, count: Int, stride: Int, heapBase: UnsafePointer<UInt8>?) -> PickleKeyBloom {
+        var bloom = PickleKeyBloom()
+        for p in 0 ..< count {
+            if let view = keyView(keys[stride * p], heapBase: heapBase) { _ = bloom.insert(view.fingerprint) }
+        }
+        return bloom
+    }
+
+    /// ``mergePairs(into:_:_:heapBase:)`` and ``addUnique(to:_:_:heapBase:)`` for containers past
+    /// ``linearKeyScanLimit``: entries of `stride` items (key and value, or an element) found by a hash table.
+    @inline(never)
+    mutating func mergeHashed(into target: Int, _ r: inout PickleRawNode, _ kv: UnsafeBufferPointer<Int>, stride: Int,
+                              heapBase: UnsafePointer<UInt8>?) throws(PickleError) {
+        // Creating a table seeds a Hasher: it is kept, and made once per container.
+        var table = keyTables.removeValue(forKey: target) ?? PickleKeyTable()
+        let keys = UnsafePointer(st.items.base + r.start)
+        // Entries added since the table was kept (by the scanning path, after repeats kept the container small).
+        while stride * table.covered < Int(r.count) {
+            if let view = keyView(keys[stride * table.covered], heapBase: heapBase) {
+                _ = tableFindOrInsert(&table, view, entry: table.covered, keys: keys, stride: stride, heapBase: heapBase)
+            }
+            table.covered += 1
+        }
+        var k = 0
+        while k < kv.count {
+            let key = kv[k]
+            if let view = keyView(key, heapBase: heapBase),
+               let at = tableFindOrInsert(&table, view, entry: Int(r.count) / stride, keys: keys, stride: stride, heapBase: heapBase) {
+                if stride == 2 { st.items[r.start + 2 * at + 1] = kv[k + 1] }  // the last value
+                k += stride
+                continue
+            }
+            // A set's size was checked for all its new elements by the caller.
+            guard stride == 1 || Int(r.count) / 2 < limits.maxContainerElements else {
+                throw fail(.limitExceeded, "container larger than maxContainerElements")
+            }
+            for j in 0 ..< stride { st.items[r.start + Int(r.count) + j] = kv[k + j] }
+            r.count += UInt32(stride)
+            table.covered += 1
+            k += stride
+        }
+        // Kept even when empty, so a dict of unmergeable keys is not rescanned on every SETITEM.
+        keyTables[target] = table
+    }
+
+    /// Position of the first of the `count` entries at `keys` (`stride` items each, the key first) whose key equals `view`.
+    @inline(__always)
+    func firstKey(_ view: PickleKeyView, in keys: UnsafePointer<Int>, count: Int, stride: Int,
+                  heapBase: UnsafePointer<UInt8>?) -> Int? {
         if view.kind == .text {
             // The common case, str against str: lengths differ for most keys, and no view is built.
             let n = UInt32(truncatingIfNeeded: view.count)
-            for p in 0 ..< pairs {
-                let key = keys[2 * p]
+            for p in 0 ..< count {
+                let key = keys[stride * p]
                 let k = st.raw.base[key]
                 if k.tag == .string {
                     guard k.count == n else { continue }
@@ -122,22 +195,22 @@ extension PickleUnpickler {
             }
             return nil
         }
-        for p in 0 ..< pairs {
-            if let other = keyView(keys[2 * p], heapBase: heapBase), other.equals(view) { return p }
+        for p in 0 ..< count {
+            if let other = keyView(keys[stride * p], heapBase: heapBase), other.equals(view) { return p }
         }
         return nil
     }
 
-    /// The pair whose key equals `view`, or nil after recording `pair` as its position.
-    func tableFindOrInsert(_ table: inout PickleKeyTable, _ view: PickleKeyView, pair: Int, _ r: PickleRawNode,
-                           heapBase: UnsafePointer<UInt8>?) -> Int? {
+    /// The entry whose key equals `view`, or nil after recording `entry` as its position.
+    func tableFindOrInsert(_ table: inout PickleKeyTable, _ view: PickleKeyView, entry: Int, keys: UnsafePointer<Int>,
+                           stride: Int, heapBase: UnsafePointer<UInt8>?) -> Int? {
         if 2 * (table.used + 1) > table.slots.count {
-            // Rehash into twice the room (positions are re-read from the dict's items).
+            // Rehash into twice the room (positions are re-read from the container's items).
             let old = table.slots
             table.slots = [Int](repeating: 0, count: max(64, 2 * old.count))
             table.used = 0
             for slot in old where slot != 0 {
-                guard let v = keyView(st.items[r.start + 2 * (slot - 1)], heapBase: heapBase) else { continue }
+                guard let v = keyView(keys[stride * (slot - 1)], heapBase: heapBase) else { continue }
                 var i = v.hash(seed: table.seed) & (table.slots.count - 1)
                 while table.slots[i] != 0 { i = (i + 1) & (table.slots.count - 1) }
                 table.slots[i] = slot
@@ -148,10 +221,10 @@ extension PickleUnpickler {
         var i = view.hash(seed: table.seed) & mask
         while table.slots[i] != 0 {
             let at = table.slots[i] - 1
-            if let other = keyView(st.items[r.start + 2 * at], heapBase: heapBase), other.equals(view) { return at }
+            if let other = keyView(keys[stride * at], heapBase: heapBase), other.equals(view) { return at }
             i = (i + 1) & mask
         }
-        table.slots[i] = pair + 1
+        table.slots[i] = entry + 1
         table.used += 1
         return nil
     }

@@ -67,6 +67,7 @@ extension PickleUnpickler {
             } else if argv.count > 1 { return nil }
             for item in items { try requireHashable(item.index) }
             try chargeSlots(items.count)
+            items = uniqueElements(items)
             return Construction(node: known == .set ? .set(items) : .frozenset(items))
         case .bytes, .bytearray:
             guard let bytes = try bytesFromArguments(argv) else { return nil }
