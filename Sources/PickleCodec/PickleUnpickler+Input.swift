@@ -141,20 +141,29 @@ extension PickleUnpickler {
     }
 
     /// A PUT/GET text index: decimal digits, non-negative.
+    ///
+    /// Inlined into the opcode handlers: digits then a newline, inside the frame or input, are read
+    /// in one pass; anything else goes to ``parseIndexLineSlow()``, which names the error.
+    @inline(__always)
     mutating func parseIndexLine() throws(PickleError) -> Int {
-        // Digits then a newline, inside the frame or input: read in one pass.
-        var i = pos, fast = 0
-        let end = min(limit, pos + 18)
+        var i = pos, v = 0
+        let end = min(limit, pos &+ 18)
         while i < end {
             let d = base[i] &- 0x30
             if d > 9 { break }
-            fast = fast &* 10 &+ Int(d)
-            i += 1
+            v = v &* 10 &+ Int(d)
+            i &+= 1
         }
         if i > pos, i < limit, base[i] == 0x0A {
-            pos = i + 1
-            return fast
+            pos = i &+ 1
+            return v
         }
+        return try parseIndexLineSlow()
+    }
+
+    /// ``parseIndexLine()`` for a line the fast pass did not take (long, malformed, crossing a frame's end).
+    @inline(never)
+    mutating func parseIndexLineSlow() throws(PickleError) -> Int {
         let r = try readLine()
         guard !r.isEmpty, r.count <= 18 else { throw fail(.invalidText, "memo index is not a small decimal") }
         var v = 0
