@@ -202,14 +202,46 @@ extension PickleUnpickler {
     ///
     /// A high+low surrogate escape pair (what narrow Python 2 builds could write) becomes one
     /// scalar; an unpaired surrogate cannot live in a Swift `String` and is an error.
+    /// The PUT that usually follows is run here too (``putIfNext()``).
     mutating func pushRawUnicodeEscapeLine() throws(PickleError) {
+        // One pass, eight bytes at a time, finds the newline and whether a backslash or a non-ASCII
+        // byte comes before it. Each flag set is exact at its lowest byte (spurious ones only follow a
+        // real match), so the lowest flag of the three is the first byte of interest.
+        var i = pos
+        let lineLimit = limit
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        while lineLimit &- i >= 8 {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            let nl = w ^ 0x0A0A_0A0A_0A0A_0A0A, bs = w ^ 0x5C5C_5C5C_5C5C_5C5C
+            let flags = ((nl &- ones) & ~nl | (bs &- ones) & ~bs | w) & high
+            if flags == 0 {
+                i &+= 8
+                continue
+            }
+            let at = i &+ flags.trailingZeroBitCount &>> 3
+            let r: Range<Int>
+            if base[at] == 0x0A {
+                r = pos ..< at
+                pos = at &+ 1
+                try charge(r.count)
+                try pushSlice(.string, at: r.lowerBound, count: r.count)  // ASCII without escapes: the line is the text
+            } else {
+                r = try readLine(scanningFrom: at)
+                try charge(r.count)
+                try pushEscapedText(r)
+            }
+            try putIfNext()
+            return
+        }
+        // The last bytes of the input or frame: the general path.
         let r = try readLine()
         try charge(r.count)
         if Self.plainRun(base + r.lowerBound, r.count) == r.count {
-            try pushSlice(.string, at: r.lowerBound, count: r.count)  // ASCII without escapes: the line is the text
-            return
+            try pushSlice(.string, at: r.lowerBound, count: r.count)
+        } else {
+            try pushEscapedText(r)
         }
-        try pushEscapedText(r)
+        try putIfNext()
     }
 
     /// Length of the leading run of ASCII bytes other than a backslash, eight bytes at a time.
@@ -228,88 +260,121 @@ extension PickleUnpickler {
     }
 
     /// Decodes a raw-unicode-escape line with escapes or Latin-1 bytes straight into the heap
-    /// as UTF-8, and pushes it: a literal byte becomes at most 2 bytes, an escape of 6 or 10
-    /// bytes at most 4, so twice the line's length always suffices.
+    /// as UTF-8, and pushes it.
+    ///
+    /// Room: a literal byte becomes at most 2 bytes, an escape of 6 or 10 bytes at most 4, a
+    /// backslash and the byte after it at most 3, so the output never passes twice the input
+    /// read so far, and twice the line's length always suffices — also for the whole eight-byte
+    /// words stored while at least eight input bytes remain.
     mutating func pushEscapedText(_ r: Range<Int>) throws(PickleError) {
         let start = st.heap.count
         st.heap.reserve(2 * r.count)
         let out = st.heap.base + start  // stays valid: nothing else appends to the heap here
         let all = base
         var o = 0
-        var high: UInt32 = 0  // a high surrogate waiting for its low half
-        var unpaired = false  // reported after the whole line parsed, as escape errors come first
         var i = r.lowerBound
         let end = r.upperBound
         while i < end {
-            if high == 0 && !unpaired {
-                let run = Self.plainRun(all + i, end - i)
-                if run > 0 {
-                    (out + o).update(from: all + i, count: run)
-                    o += run
-                    i += run
-                    if i == end { break }
+            if end &- i >= 8 {
+                // ASCII other than a backslash, a word at a time; the word is stored whole, and the
+                // bytes past the run are overwritten by what follows.
+                let w = UnsafeRawPointer(all + i).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                let le = UInt64(littleEndian: w), x = le ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = (le | (x &- 0x0101_0101_0101_0101) & ~x) & 0x8080_8080_8080_8080
+                if special == 0 {
+                    i &+= 8
+                    o &+= 8
+                    continue
                 }
+                let run = special.trailingZeroBitCount &>> 3
+                i &+= run
+                o &+= run
             }
             let c = all[i]
-            i += 1
-            var v: UInt32
+            i &+= 1
             if c != 0x5C {
-                if high == 0 && !unpaired {
-                    // A literal byte is the code point of the same value (Latin-1).
-                    if c < 0x80 {
-                        out[o] = c
-                        o += 1
-                    } else {
-                        out[o] = 0xC0 | c >> 6
-                        out[o + 1] = 0x80 | c & 0x3F
-                        o += 2
-                    }
-                    continue
-                }
-                v = UInt32(c)
-            } else if i < end, all[i] == 0x75 || all[i] == 0x55 {
-                let digits = all[i] == 0x75 ? 4 : 8
-                i += 1
-                guard end - i >= digits else { throw fail(.invalidText, "truncated \\u escape in UNICODE") }
-                v = 0
-                for k in 0 ..< digits {
-                    guard let h = Self.hexValue(all[i + k]) else { throw fail(.invalidText, "bad \\u escape in UNICODE") }
-                    v = v << 4 | UInt32(h)
-                }
-                i += digits
-                guard v <= 0x10FFFF else { throw fail(.invalidText, "\\U escape out of range in UNICODE") }
-            } else {
-                v = UInt32(c)
-                if i < end {  // "\\x" stays literal, both bytes
-                    if high != 0 { unpaired = true; high = 0 }
-                    if !unpaired { o += Self.putUTF8(v, out + o) }
-                    v = UInt32(all[i])
-                    i += 1
-                }
+                // A literal byte is the code point of the same value (Latin-1).
+                o &+= Self.putLatin1(c, out + o)
+                continue
             }
-            if high != 0 {
-                if v >= 0xDC00 && v <= 0xDFFF {
-                    o += Self.putUTF8(0x10000 + ((high - 0xD800) << 10) + (v - 0xDC00), out + o)
-                    high = 0
-                    continue
+            guard i < end else {
+                out[o] = 0x5C  // a backslash ending the line stays
+                o &+= 1
+                break
+            }
+            let e = all[i]
+            if e != 0x75 && e != 0x55 {
+                // "\\x": both bytes literal (so "\\\\u" is no escape).
+                out[o] = 0x5C
+                o &+= 1 &+ Self.putLatin1(e, out + o + 1)
+                i &+= 1
+                continue
+            }
+            var v = try escapeValue(&i, end)
+            if v >= 0xD800 && v <= 0xDFFF {
+                // Only a high surrogate directly followed by an escaped low one makes a scalar.
+                var low: UInt32 = 0
+                if v <= 0xDBFF, end &- i >= 2, all[i] == 0x5C, all[i + 1] == 0x75 || all[i + 1] == 0x55 {
+                    i &+= 1
+                    low = try escapeValue(&i, end)
                 }
-                unpaired = true
-                high = 0
+                guard low >= 0xDC00 && low <= 0xDFFF else {
+                    try checkEscapes(i, end)  // an invalid escape later in the line is reported first
+                    throw fail(.invalidText, "unpaired surrogate in string")
+                }
+                v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
             }
-            if v >= 0xD800 && v <= 0xDBFF {
-                high = v
-            } else if v >= 0xDC00 && v <= 0xDFFF {
-                unpaired = true
-            } else if !unpaired {
-                o += Self.putUTF8(v, out + o)
-            }
+            o &+= Self.putUTF8(v, out + o)
         }
-        if high != 0 || unpaired { throw fail(.invalidText, "unpaired surrogate in string") }
         st.heap.count = start + o
         var node = PickleRawNode(tag: .string, payload: UInt64(start))
         node.inHeap = true
         node.count = UInt32(truncatingIfNeeded: o)
         try pushRaw(node)
+    }
+
+    /// Writes Latin-1 byte `c` as UTF-8 at `out`; returns its length.
+    @inline(__always)
+    static func putLatin1(_ c: UInt8, _ out: UnsafeMutablePointer<UInt8>) -> Int {
+        if c < 0x80 {
+            out[0] = c
+            return 1
+        }
+        out[0] = 0xC0 | c >> 6
+        out[1] = 0x80 | c & 0x3F
+        return 2
+    }
+
+    /// The value of the `\uXXXX` or `\UXXXXXXXX` escape whose letter is at `i`; `i` moves past it.
+    @inline(__always)
+    func escapeValue(_ i: inout Int, _ end: Int) throws(PickleError) -> UInt32 {
+        let digits = base[i] == 0x75 ? 4 : 8
+        i &+= 1
+        guard end &- i >= digits else { throw fail(.invalidText, "truncated \\u escape in UNICODE") }
+        var v: UInt32 = 0
+        for k in 0 ..< digits {
+            guard let h = Self.hexValue(base[i &+ k]) else { throw fail(.invalidText, "bad \\u escape in UNICODE") }
+            v = v << 4 | UInt32(h)
+        }
+        i &+= digits
+        guard v <= 0x10FFFF else { throw fail(.invalidText, "\\U escape out of range in UNICODE") }
+        return v
+    }
+
+    /// Checks the escapes of `i ..< end` only (after an unpaired surrogate, whose error comes last).
+    func checkEscapes(_ from: Int, _ end: Int) throws(PickleError) {
+        var i = from
+        while i < end {
+            let c = base[i]
+            i &+= 1
+            guard c == 0x5C, i < end else { continue }
+            if base[i] == 0x75 || base[i] == 0x55 {
+                _ = try escapeValue(&i, end)
+            } else {
+                i &+= 1  // "\\x": the byte after the backslash is literal
+            }
+        }
     }
 
     /// Writes the UTF-8 of scalar value `v` (not a surrogate, at most U+10FFFF) at `out`; returns its length.
