@@ -7,9 +7,32 @@ import Darwin
 extension PickleUnpickler {
     // MARK: - Integers
 
-    /// INT: `I<decimal>\n`; `I01\n`/`I00\n` are Python 2's True/False. Short plain decimals are
-    /// pushed here, the rest (booleans, signs, long or malformed numbers) go through ``parseIntLine(_:)``.
+    /// INT: `I<decimal>\n`; `I01\n`/`I00\n` are Python 2's True/False.
+    ///
+    /// Up to 18 digits without a leading zero, then a newline inside the frame or input, are read and
+    /// pushed in one pass; everything else goes to ``pushIntLineSlow()``.
+    @inline(__always)
     mutating func pushIntLine() throws(PickleError) {
+        var i = pos, v: Int64 = 0
+        let end = min(limit, pos &+ 18)
+        while i < end {
+            let d = base[i] &- 0x30
+            if d > 9 { break }
+            v = v &* 10 &+ Int64(d)
+            i &+= 1
+        }
+        if i > pos, i < limit, base[i] == 0x0A, i == pos &+ 1 || base[pos] != 0x30 {
+            pos = i &+ 1
+            try pushScalar(.int, UInt64(bitPattern: v))
+            return
+        }
+        try pushIntLineSlow()
+    }
+
+    /// ``pushIntLine()`` for the lines its one pass does not take: short plain decimals are pushed
+    /// here, the rest (booleans, signs, long or malformed numbers) go through ``parseIntLine(_:)``.
+    @inline(never)
+    mutating func pushIntLineSlow() throws(PickleError) {
         let r = try readLine()
         if r.count >= 1, r.count <= 18, r.count == 1 || base[r.lowerBound] != 0x30 {
             var v: Int64 = 0
