@@ -13,6 +13,7 @@ extension PickleUnpickler {
     }
 
     mutating func loadReduce(callable: PickleRef, args: PickleRef) throws(PickleError) {
+        if try reduceFromStorage(callable: callable.index, args: args.index) { return }
         guard case .global(let g) = st[callable] else { throw fail(.typeMismatch, "REDUCE callable is not a global") }
         guard case .tuple(let argv) = st[args] else { throw fail(.typeMismatch, "REDUCE arguments are not a tuple") }
         try pushConstruction(try construct(g, known: known(callable, g), argsRef: args, argv: argv, kwargs: nil))
@@ -31,6 +32,43 @@ extension PickleUnpickler {
         try chargeSlots(args.count)
         let tuple = try addNode(.tuple(args))
         try pushConstruction(try construct(g, known: PickleKnownGlobal(g), argsRef: tuple, argv: args, kwargs: nil))
+    }
+
+    /// REDUCE of `copyreg._reconstructor` (web.py's Storage, `uuid.UUID` at protocols 0 and 1), read
+    /// straight from storage: true when the value was pushed here.
+    ///
+    /// The same steps as ``constructKnown(_:_:argv:)`` and ``pushConstruction(_:)`` take, in the same
+    /// order (so the same checks and errors), without building the arguments as nodes; every other
+    /// shape returns false having changed nothing.
+    private mutating func reduceFromStorage(callable: Int, args: Int) throws(PickleError) -> Bool {
+        let c = st.raw[callable], a = st.raw[args]
+        guard c.tag == .global, c.count == PickleKnownGlobal.copyregReconstructor.rawValue, a.tag == .tuple,
+              a.count == 3 else { return false }
+        let cls = st.raw[st.items[a.start]], base = st.raw[st.items[a.start + 1]]
+        guard cls.tag == .global, base.tag == .global, let clsKnown = PickleKnownGlobal(rawValue: cls.count),
+              !clsKnown.isCopyreg, case .global(let g) = st.extras[Int(truncatingIfNeeded: cls.payload)] else {
+            return false
+        }
+        switch PickleKnownGlobal(rawValue: base.count) {
+        case .builtinsObject?:
+            try push(clsKnown == .dictSubclass ? .dict(PickleDict(subclass: g)) : .object(PickleObject(type: g)))
+        case .builtinsDict?:
+            let state = st.raw[st.items[a.start + 2]]
+            guard state.tag == .none || state.tag == .dict else { return false }
+            let ref = try push(.dict(PickleDict(subclass: g)))
+            let n = Int(state.count)
+            if state.tag == .dict && n > 0 {
+                // The state's keys and values, copied above the stack's top: filling the new dict
+                // may move the item buffer they are read from.
+                stack.reserve(n)
+                let kv = stack.base + stack.count
+                kv.initialize(from: st.items.base + state.start, count: n)
+                try setItems(in: ref.index, UnsafeBufferPointer(start: kv, count: n))
+            }
+        default:
+            return false
+        }
+        return true
     }
 
     private mutating func pushConstruction(_ c: Construction) throws(PickleError) {

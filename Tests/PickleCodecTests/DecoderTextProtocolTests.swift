@@ -332,4 +332,73 @@ import PickleCodec
         #expect(Self.outcome(Self.bytes("(lp0\nI123")) == .error(.truncated, offset: 5, detail: "input ended inside a text argument"))
         #expect(Self.outcome(Self.bytes("(lp0\nI123\n")) == .error(.truncated, offset: 10, detail: "input ended before STOP"))
     }
+
+    // MARK: - REDUCE of copyreg._reconstructor
+
+    /// `copyreg._reconstructor(cls, base, state)` by REDUCE (read straight from storage for the shapes
+    /// Python writes) and by OBJ (the general construction, charged the same: a tuple of three) give
+    /// the same value, and under every budget and stack limit the same outcome.
+    @Test func reconstructorMatchesTheGeneralPath() {
+        let dictState = "(dp1\nVa\np2\nI1\nsVb\np3\nVtwo\np4\ns"
+        let shapes: [(cls: String, base: String, state: String, then: String)] = [
+            ("web.utils\nStorage", "__builtin__\ndict", dictState, ""),
+            ("web.utils\nStorage", "__builtin__\ndict", "(dp1\n", ""),
+            ("web.utils\nStorage", "__builtin__\ndict", "N", ""),
+            ("web.utils\nStorage", "builtins\nobject", "N", ""),
+            ("web.utils\nStorage", "__builtin__\ndict", "(lp1\nI1\na", ""),        // a state no dict: inert
+            ("uuid\nUUID", "__builtin__\nobject", "N", "(dp9\nVint\np10\nL1234567890123456789012345L\nsb"),
+            ("mod\nThing", "__builtin__\nobject", "N", ""),
+            ("mod\nThing", "__builtin__\ndict", dictState, ""),
+            ("mod\nThing", "mod\nBase", "I5\n", ""),                               // another base: inert
+            ("copy_reg\n_reconstructor", "__builtin__\nobject", "N", ""),         // a copyreg class: inert
+            ("collections\nOrderedDict", "__builtin__\ndict", dictState, ""),
+        ]
+        for callable in ["copy_reg\n_reconstructor", "copyreg\n_reconstructor"] {
+            for shape in shapes {
+                let args = "c\(shape.cls)\nc\(shape.base)\n\(shape.state)"
+                let reduce = Self.bytes("c\(callable)\np0\n(\(args)tR\(shape.then).")
+                let obj = Self.bytes("(c\(callable)\np0\n\(args)o\(shape.then).")
+                Self.expectSameOutcomes(reduce, obj, "\(shape)")
+            }
+        }
+        // Argument counts other than three, through both paths.
+        for args in ["cweb.utils\nStorage\nc__builtin__\ndict\n", "cweb.utils\nStorage\nc__builtin__\ndict\nNN"] {
+            Self.expectSameOutcomes(Self.bytes("ccopy_reg\n_reconstructor\n(\(args)tR."),
+                                    Self.bytes("(ccopy_reg\n_reconstructor\n\(args)o."), args)
+        }
+    }
+
+    /// Decodes both pickles with every budget up to past success and every stack depth: the outcomes
+    /// match (the error, or the value), and so does the smallest budget that succeeds.
+    static func expectSameOutcomes(_ a: [UInt8], _ b: [UInt8], _ what: String) {
+        func run(_ p: [UInt8], _ limits: PickleLimits) -> Result<PickleDocument, PickleError> {
+            do { return .success(try PickleDecoder(limits: limits).decode(pickle: p)) } catch { return .failure(error) }
+        }
+        func same(_ x: Result<PickleDocument, PickleError>, _ y: Result<PickleDocument, PickleError>) -> Bool {
+            switch (x, y) {
+            case (.success(let d), .success(let e)):
+                return PickleDocument.structurallyEqual(d, d.root, e, e.root)
+                    && (try? d.canonicalJSON()) == (try? e.canonicalJSON())
+            case (.failure(let f), .failure(let g)): return f.code == g.code && f.detail == g.detail
+            default: return false
+            }
+        }
+        #expect(same(run(a, .default), run(b, .default)), "\(what)")
+        guard case .success = run(a, .default) else { return }
+        var budget = 0
+        while true {
+            var limits = PickleLimits.default
+            limits.maxDecodedBytes = budget
+            let x = run(a, limits), y = run(b, limits)
+            #expect(same(x, y), "\(what) with \(budget) bytes")
+            if case .success = x { break }
+            budget += 1
+            if budget > 4096 { Issue.record("\(what) never fits"); break }
+        }
+        for depth in 1 ... 10 {
+            var limits = PickleLimits.default
+            limits.maxStackDepth = depth
+            #expect(same(run(a, limits), run(b, limits)), "\(what) at depth \(depth)")
+        }
+    }
 }
