@@ -87,9 +87,56 @@ extension PickleUnpickler {
             for i in start ..< r.upperBound { v = v * 10 + Int64(input[i] - 0x30) }
             return .int(negative ? -v : v)
         }
+        if digitCount <= 57 { return Self.wideInteger(base + start, digitCount, negative: negative) }
         let big = PickleBigInt(digits: UnsafeBufferPointer(start: base + start, count: digitCount), negative: negative)
         if let small = big.int64 { return .int(small) }
         return .bigInt(big)
+    }
+
+    /// The integer of `n` ASCII digits at `p` (checked, at most 57: below 2¹⁹²), negated when `negative`:
+    /// what ``PickleBigInt/init(digits:negative:)`` gives (an `.int` when it fits in 64 bits), computed
+    /// in three 64-bit limbs (Python 3's UUIDs are 39 digits) without its intermediate arrays.
+    static func wideInteger(_ p: UnsafePointer<UInt8>, _ n: Int, negative: Bool) -> PickleNode {
+        var l0: UInt64 = 0, l1: UInt64 = 0, l2: UInt64 = 0  // little-endian limbs of the magnitude
+        var i = 0
+        while i < n {
+            // limbs = limbs * 10^k + the next k digits (k <= 19: 10^k fits in 64 bits).
+            let k = min(19, n - i)
+            var chunk: UInt64 = 0, scale: UInt64 = 1
+            for j in i ..< i + k {
+                chunk = chunk &* 10 &+ UInt64(p[j] &- 0x30)
+                scale = scale &* 10
+            }
+            let m0 = l0.multipliedFullWidth(by: scale), m1 = l1.multipliedFullWidth(by: scale)
+            let (s0, c0) = m0.low.addingReportingOverflow(chunk)
+            let (t1, c1) = m1.low.addingReportingOverflow(m0.high)
+            let (s1, c2) = t1.addingReportingOverflow(c0 ? 1 : 0)
+            l2 = l2 &* scale &+ m1.high &+ (c1 ? 1 : 0) &+ (c2 ? 1 : 0)  // no overflow below 2^192
+            l0 = s0
+            l1 = s1
+            i += k
+        }
+        if l1 == 0 && l2 == 0 {
+            if !negative && l0 <= UInt64(Int64.max) { return .int(Int64(l0)) }
+            if negative && l0 <= UInt64(Int64.max) + 1 { return .int(Int64(bitPattern: 0 &- l0)) }
+        }
+        // Two's complement over 25 bytes (a sign byte above the 24 of the limbs), then the redundant
+        // sign bytes stripped as ``PickleBigInt/init(normalizing:)`` does (the value is not 0 here).
+        if negative {
+            let (n0, d0) = (~l0).addingReportingOverflow(1)
+            let (n1, d1) = (~l1).addingReportingOverflow(d0 ? 1 : 0)
+            (l0, l1, l2) = (n0, n1, ~l2 &+ (d1 ? 1 : 0))
+        }
+        let words: (UInt64, UInt64, UInt64, UInt64) = (l0.littleEndian, l1.littleEndian, l2.littleEndian, negative ? ~0 : 0)
+        return withUnsafeBytes(of: words) { raw -> PickleNode in
+            var count = 25
+            while count > 1 {
+                let last = raw[count - 1], prev = raw[count - 2]
+                guard (last == 0x00 && prev & 0x80 == 0) || (last == 0xFF && prev & 0x80 != 0) else { break }
+                count -= 1
+            }
+            return .bigInt(PickleBigInt(twosComplement: Array(raw.prefix(count))))
+        }
     }
 
     /// LONG4's byte count, held to ``PickleLimits/maxIntegerDigits`` (256ⁿ has about 2.41·n digits).

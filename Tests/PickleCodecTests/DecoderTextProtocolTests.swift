@@ -333,6 +333,36 @@ import PickleCodec
         #expect(Self.outcome(Self.bytes("(lp0\nI123\n")) == .error(.truncated, offset: 10, detail: "input ended before STOP"))
     }
 
+    /// LONG and INT lines of 19 to 70 digits (three 64-bit limbs hold up to 57) give the value
+    /// ``PickleBigInt/init(decimal:)`` parses, as an int when it fits in 64 bits.
+    @Test func wideIntegerLines() {
+        var rng = Rng(5)
+        var texts = ["9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+                     "18446744073709551615", "18446744073709551616", "-18446744073709551616",
+                     "340282366920938463463374607431768211455", "340282366920938463463374607431768211456",
+                     "-170141183460469231731687303715884105728", "-170141183460469231731687303715884105729",
+                     "6277101735386680763835789423207666416102355444464034512895",  // 2^192 - 1: 58 digits
+                     String(repeating: "9", count: 57), "-" + String(repeating: "9", count: 57), "1" + String(repeating: "0", count: 56)]
+        for _ in 0 ..< 3000 {
+            let n = 19 + rng.next(52)
+            var digits = String(rng.next(9) + 1)
+            for _ in 1 ..< n { digits += String(rng.next(10)) }
+            texts.append([("", 0), ("-", 1), ("+", 2)][rng.next(3)].0 + digits)
+        }
+        for text in texts {
+            let big = PickleBigInt(decimal: text)!
+            let want: PickleNode = big.int64.map { .int($0) } ?? .bigInt(big)
+            for pickle in [Self.bytes("L\(text)L\n."), Self.bytes("I\(text)\n.")] {
+                do {
+                    let doc = try PickleDecoder().decode(pickle: pickle)
+                    #expect(doc[doc.root] == want, "\(text)")
+                } catch {
+                    Issue.record("\(text): \(error)")
+                }
+            }
+        }
+    }
+
     // MARK: - REDUCE of copyreg._reconstructor
 
     /// `copyreg._reconstructor(cls, base, state)` by REDUCE (read straight from storage for the shapes
