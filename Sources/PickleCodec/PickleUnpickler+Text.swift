@@ -338,7 +338,11 @@ extension PickleUnpickler {
     /// words stored while at least eight input bytes remain.
     mutating func pushEscapedText(_ r: Range<Int>) throws(PickleError) {
         let start = st.heap.count
-        st.heap.reserve(2 * r.count)
+        if start + 2 * r.count > st.heap.capacity {
+            // Room for this line, and when the heap must grow anyway, for the pickle's other escaped
+            // lines too (up to 4 KiB more): growing by doubling from empty would copy it several times.
+            st.heap.reserve(max(2 * r.count, min(input.count, 4096)))
+        }
         let out = st.heap.base + start  // stays valid: nothing else appends to the heap here
         let all = base
         var o = 0

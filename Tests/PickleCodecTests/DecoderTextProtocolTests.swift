@@ -163,6 +163,25 @@ import PickleCodec
         }
     }
 
+    /// Many escaped lines in one pickle, short and long, each decoded into the growing heap: every
+    /// value stays as the model gives it (those before a growth included).
+    @Test func manyEscapedLinesInOnePickle() {
+        var rng = Rng(3)
+        for round in 0 ..< 20 {
+            var pickle = Self.bytes("(lp0\n")
+            var want: [String] = []
+            for k in 0 ..< 40 + round * 10 {
+                var line = [UInt8(0xE9)]
+                for _ in 0 ..< rng.next(round < 10 ? 12 : 300) { line += Self.fragments[rng.next(Self.fragments.count)] }
+                guard let text = Self.modelRawUnicodeEscape(line).text else { continue }
+                want.append(String(decoding: text, as: UTF8.self))
+                pickle += [0x56] + line + Self.bytes("\np\(k + 1)\na")
+            }
+            pickle += Self.bytes(".")
+            #expect(Self.outcome(pickle, Self.listTexts) == .text(want.joined(separator: "|")), "round \(round)")
+        }
+    }
+
     /// Each fragment, and each pair, at every offset inside a line of plain ASCII.
     @Test func unicodeEscapesAtEveryPosition() {
         for f in Self.fragments {
