@@ -295,7 +295,7 @@ extension PickleUnpickler {
                 pos = at &+ 1
                 try charge(r.count)
                 try pushSlice(.string, at: r.lowerBound, count: r.count)  // ASCII without escapes: the line is the text
-            } else {
+            } else if try !pushEscapedLine(plainTo: at) {
                 r = try readLine(scanningFrom: at)
                 try charge(r.count)
                 try pushEscapedText(r)
@@ -406,6 +406,115 @@ extension PickleUnpickler {
         node.inHeap = true
         node.count = UInt32(truncatingIfNeeded: o)
         try pushRaw(node)
+    }
+
+    /// The UNICODE line at `pos`, plain up to `at`, decoded while its newline is looked for: one pass
+    /// instead of ``readLine(scanningFrom:)`` and ``pushEscapedText(_:)``. True when it was pushed.
+    ///
+    /// Only a line that decodes without error is taken: at an invalid escape, an unpaired surrogate
+    /// or the frame's or input's end it returns false having changed nothing that counts (bytes past
+    /// the heap's count), and the general path reads the line again and names the error.
+    mutating func pushEscapedLine(plainTo at: Int) throws(PickleError) -> Bool {
+        let start = st.heap.count
+        let lineLimit = limit
+        var room = st.heap.capacity - start
+        if room < at - pos + 64 {
+            // When the heap must grow anyway, room for the pickle's other escaped lines too (up to
+            // 4 KiB): growing by doubling from empty would copy it several times.
+            st.heap.reserve(max(at - pos + 64, min(input.count, 4096)))
+            room = st.heap.capacity - start
+        }
+        var out = st.heap.base + start
+        let all = base
+        var o = at - pos
+        out.update(from: all + pos, count: o)  // the plain start
+        var i = at
+        while true {
+            // Room for what one step writes: a word, or at most 4 bytes.
+            if o + 16 > room {
+                st.heap.count = start + o  // the bytes so far move with the buffer
+                st.heap.reserve(max(64, room))
+                st.heap.count = start
+                out = st.heap.base + start
+                room = st.heap.capacity - start
+            }
+            if lineLimit &- i >= 8 {
+                // ASCII other than a backslash or newline, a word at a time, stored whole (bytes past
+                // the run are overwritten by what follows).
+                let w = UnsafeRawPointer(all + i).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                let le = UInt64(littleEndian: w)
+                let nl = le ^ 0x0A0A_0A0A_0A0A_0A0A, bs = le ^ 0x5C5C_5C5C_5C5C_5C5C
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let flags = (le | (nl &- ones) & ~nl | (bs &- ones) & ~bs) & 0x8080_8080_8080_8080
+                if flags == 0 {
+                    i &+= 8
+                    o &+= 8
+                    continue
+                }
+                let run = flags.trailingZeroBitCount &>> 3
+                i &+= run
+                o &+= run
+            } else if i >= lineLimit {
+                return false  // no newline inside the frame or input
+            }
+            let c = all[i]
+            if c == 0x0A { break }
+            i &+= 1
+            if c != 0x5C {
+                o &+= Self.putLatin1(c, out + o)  // a literal byte is the code point of the same value
+                continue
+            }
+            guard i < lineLimit else { return false }
+            let e = all[i]
+            if e == 0x0A {
+                out[o] = 0x5C  // a backslash ending the line stays
+                o &+= 1
+                break
+            }
+            if e != 0x75 && e != 0x55 {
+                out[o] = 0x5C  // "\\x": both bytes literal
+                o &+= 1 &+ Self.putLatin1(e, out + o + 1)
+                i &+= 1
+                continue
+            }
+            guard var v = escapeValueIfValid(&i, lineLimit) else { return false }
+            if v >= 0xD800 && v <= 0xDFFF {
+                // Only a high surrogate directly followed by an escaped low one makes a scalar.
+                guard v <= 0xDBFF, lineLimit &- i >= 2, all[i] == 0x5C, all[i + 1] == 0x75 || all[i + 1] == 0x55 else {
+                    return false
+                }
+                i &+= 1
+                guard let low = escapeValueIfValid(&i, lineLimit), low >= 0xDC00 && low <= 0xDFFF else { return false }
+                v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
+            }
+            o &+= Self.putUTF8(v, out + o)
+        }
+        // `i` is at the newline: the line read, charged and pushed as the general path does.
+        try charge(i - pos)
+        st.heap.count = start + o
+        var node = PickleRawNode(tag: .string, payload: UInt64(start))
+        node.inHeap = true
+        node.count = UInt32(truncatingIfNeeded: o)
+        pos = i + 1
+        try pushRaw(node)
+        return true
+    }
+
+    /// The value of the escape whose `u` or `U` is at `i` when it is whole before `limit`, hex and at
+    /// most U+10FFFF (`i` then moves past it); nil otherwise.
+    @inline(__always)
+    func escapeValueIfValid(_ i: inout Int, _ limit: Int) -> UInt32? {
+        let digits = base[i] == 0x75 ? 4 : 8
+        guard limit &- i > digits else { return nil }
+        var v: UInt32 = 0
+        for k in 1 ... digits {
+            guard let h = Self.hexValue(base[i &+ k]) else { return nil }
+            v = v << 4 | UInt32(h)
+        }
+        guard v <= 0x10FFFF else { return nil }
+        i &+= digits &+ 1
+        return v
     }
 
     /// Writes Latin-1 byte `c` as UTF-8 at `out`; returns its length.

@@ -182,6 +182,32 @@ import PickleCodec
         }
     }
 
+    /// Long escaped lines (the heap grows while one is decoded), whole or cut anywhere near their end.
+    @Test func longEscapedLines() {
+        var rng = Rng(9)
+        for round in 0 ..< 12 {
+            var line: [UInt8] = []
+            for _ in 0 ..< 500 * (round + 1) { line += Self.fragments[rng.next(Self.fragments.count)] }
+            if round % 2 == 0 { line = line.filter { $0 != 0x5C } }  // no escapes: decodes whatever the bytes
+            let pickle = [0x56] + line + Self.bytes("\np0\n.")
+            #expect(Self.outcome(pickle) == Self.expected(line, at: 0), "round \(round)")
+            for cut in stride(from: pickle.count - 1, to: pickle.count - 40, by: -3) {
+                let n = line.count
+                let want: Outcome
+                if cut <= n + 1 {
+                    want = .error(.truncated, offset: 0, detail: "input ended inside a text argument")  // no newline
+                } else if case .error = Self.expected(line, at: 0) {
+                    want = Self.expected(line, at: 0)
+                } else if cut == n + 3 || cut == n + 4 {
+                    want = .error(.truncated, offset: n + 2, detail: "input ended inside a text argument")  // "p", "p0"
+                } else {
+                    want = .error(.truncated, offset: cut, detail: "input ended before STOP")
+                }
+                #expect(Self.outcome(Array(pickle.prefix(cut))) == want, "round \(round) cut \(cut)")
+            }
+        }
+    }
+
     /// Each fragment, and each pair, at every offset inside a line of plain ASCII.
     @Test func unicodeEscapesAtEveryPosition() {
         for f in Self.fragments {
