@@ -197,8 +197,40 @@ extension PickleUnpickler {
 
     // MARK: - Strings
 
-    /// STRING: a Python 2 `repr` of a str — quoted, with backslash escapes.
+    /// STRING: a Python 2 `repr` of a str — quoted, with backslash escapes. The PUT that usually
+    /// follows is run here too (``putIfNext()``).
     mutating func pushQuotedStringLine() throws(PickleError) {
+        // One pass, eight bytes at a time, finds the newline and whether a backslash comes before it:
+        // a quoted line without one is its own text.
+        var i = pos
+        let lineLimit = limit
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        while lineLimit &- i >= 8 {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            let nl = w ^ 0x0A0A_0A0A_0A0A_0A0A, bs = w ^ 0x5C5C_5C5C_5C5C_5C5C
+            let flags = ((nl &- ones) & ~nl | (bs &- ones) & ~bs) & 0x8080_8080_8080_8080
+            if flags == 0 {
+                i &+= 8
+                continue
+            }
+            let at = i &+ flags.trailingZeroBitCount &>> 3
+            let q = base[pos]
+            if base[at] == 0x0A, at &- pos >= 2, q == 0x27 || q == 0x22, base[at &- 1] == q {
+                let start = pos
+                pos = at &+ 1
+                try charge(at &- start)
+                try pushSlice(.py2String, at: start &+ 1, count: at &- start &- 2)
+                try putIfNext()
+                return
+            }
+            break
+        }
+        try pushQuotedStringLineSlow()
+        try putIfNext()
+    }
+
+    /// ``pushQuotedStringLine()`` for a line with escapes, malformed, or at the input's or frame's end.
+    mutating func pushQuotedStringLineSlow() throws(PickleError) {
         let r = try readLine()
         try charge(r.count)
         guard r.count >= 2, input[r.lowerBound] == input[r.upperBound - 1],

@@ -107,6 +107,7 @@ import PickleCodec
             case .string(let s): return s
             case .int(let v): return "#\(v)"
             case .bool(let b): return "?\(b)"
+            case .py2String(let b): return "b" + b.bytes.map { String($0, radix: 16) }.joined(separator: ",")
             default: return "<other>"
             }
         }.joined(separator: "|")
@@ -309,6 +310,65 @@ import PickleCodec
         // A sparse PUT index, and one repeated, go through the general memo.
         let doc = Self.outcome(Self.bytes("(lp0\nVabcdefghij\np7\naVcdefghijkl\np7\nag7\na."), Self.listTexts)
         #expect(doc == .text("abcdefghij|cdefghijkl|cdefghijkl"))
+    }
+
+    // MARK: - STRING
+
+    /// STRING lines without a backslash (one pass: the quoted line is its own text) give the bytes
+    /// between the quotes, or `.invalidText` when unquoted, as the general path says; lines with
+    /// escapes, CPython 2 style, go to the general path.
+    @Test func stringLines() {
+        let pieces: [[UInt8]] = [[0x27], [0x22], [0x61], [0x20], [0xE9], [0x00], [0x0D], Self.bytes("abcdefgh"), [0x5C, 0x27]]
+        var rng = Rng(11)
+        for n in 0 ..< 4000 {
+            var line: [UInt8] = []
+            for _ in 0 ..< rng.next(12) { line += pieces[rng.next(n % 3 == 0 ? pieces.count : pieces.count - 1)] }
+            if n % 4 != 0 { line = [0x27] + line + [0x27] }
+            let pad = Array(repeating: UInt8(0x71), count: n % 9)
+            let prefix = Self.bytes("(lp0\nV") + pad + Self.bytes("\np1\n0")
+            let pickle = prefix + [0x53] + line + Self.bytes("\np2\naS'0123456789abcdef'\np3\na.")
+            let got = Self.outcome(pickle, Self.listTexts)
+            if line.contains(0x5C) {
+                // The general path either way: the same line at the very end of the input agrees.
+                let atEnd = Self.outcome([0x53] + line + Self.bytes("\n."), { doc in
+                    if case .py2String(let b) = doc[doc.root] { return "b" + b.bytes.map { String($0, radix: 16) }.joined(separator: ",") }
+                    return nil
+                })
+                switch (got, atEnd) {
+                case (.text(let t), .text(let u)): #expect(t == u + "|b30,31,32,33,34,35,36,37,38,39,61,62,63,64,65,66", "\(line)")
+                case (.error(let c, _, let d), .error(let c2, _, let d2)): #expect(c == c2 && d == d2, "\(line)")
+                default: Issue.record("\(line): \(got) vs \(atEnd)")
+                }
+                continue
+            }
+            let quoted = line.count >= 2 && (line[0] == 0x27 || line[0] == 0x22) && line.last == line[0]
+            let want: Outcome = quoted
+                ? .text("b" + line.dropFirst().dropLast().map { String($0, radix: 16) }.joined(separator: ",") + "|b30,31,32,33,34,35,36,37,38,39,61,62,63,64,65,66")
+                : .error(.invalidText, offset: prefix.count, detail: "STRING argument must be quoted")
+            #expect(got == want, "\(line)")
+        }
+        // CPython 2's repr of str values.
+        let cases: [([UInt8], [UInt8])] = [
+            (Self.bytes("S'caf\\xe9'\np0\n."), [0x63, 0x61, 0x66, 0xE9]),
+            (Self.bytes("S'it\\'s'\np0\n."), Self.bytes("it's")),
+            (Self.bytes("S\"it's\"\np0\n."), Self.bytes("it's")),
+            (Self.bytes("S'tab\\there\\n'\np0\n."), Self.bytes("tab\there\n")),
+            (Self.bytes("S'plain session value'\np0\n."), Self.bytes("plain session value")),
+            (Self.bytes("S''\np0\n."), []),
+        ]
+        for (pickle, bytes) in cases {
+            let doc = try? PickleDecoder().decode(pickle: pickle)
+            #expect(doc.map { $0[$0.root] } == .py2String(PickleBytes(bytes)), "\(pickle)")
+        }
+        // The PUT after a STRING counts as an opcode, and fails as one.
+        var limits = PickleLimits.default
+        limits.maxOpcodes = 1
+        #expect(Self.outcome(Self.bytes("S'long enough value'\np0\n."), limits: limits)
+                == .error(.limitExceeded, offset: 21, detail: "more opcodes than maxOpcodes"))
+        #expect(Self.outcome(Self.bytes("S'long enough value'\npx\n."))
+                == .error(.invalidText, offset: 21, detail: "memo index is not a small decimal"))
+        #expect(Self.outcome(Self.bytes("(lp0\nS'long enough value'\np1\nag1\na."), Self.listTexts)
+                == .text("b6c,6f,6e,67,20,65,6e,6f,75,67,68,20,76,61,6c,75,65|b6c,6f,6e,67,20,65,6e,6f,75,67,68,20,76,61,6c,75,65"))
     }
 
     // MARK: - PUT and GET index lines
