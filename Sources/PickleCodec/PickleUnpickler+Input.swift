@@ -95,6 +95,12 @@ extension PickleUnpickler {
 
     /// The bytes up to the next newline (exclusive); the newline is consumed.
     mutating func readLine() throws(PickleError) -> Range<Int> {
+        try readLine(scanningFrom: pos)
+    }
+
+    /// ``readLine()`` for a caller that already scanned the line up to `from` (`pos <= from < limit`)
+    /// and found no newline there.
+    mutating func readLine(scanningFrom from: Int) throws(PickleError) -> Range<Int> {
         if let end = frameEnd, pos >= end {
             frameEnd = nil
             limit = input.count
@@ -102,7 +108,7 @@ extension PickleUnpickler {
         let lineLimit = limit
         // Eight bytes at a time: a zero byte of `w ^ "\n\n..."` marks the newline (the lowest flag
         // is exact; only flags above it can be spurious).
-        var i = pos
+        var i = from
         while lineLimit - i >= 8 {
             let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) ^ 0x0A0A_0A0A_0A0A_0A0A
             let zero = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
@@ -141,20 +147,41 @@ extension PickleUnpickler {
     }
 
     /// A PUT/GET text index: decimal digits, non-negative.
+    ///
+    /// Inlined into the opcode handlers: digits then a newline, inside the frame or input, are read
+    /// in one pass; anything else goes to ``parseIndexLineSlow()``, which names the error.
+    @inline(__always)
     mutating func parseIndexLine() throws(PickleError) -> Int {
-        // Digits then a newline, inside the frame or input: read in one pass.
-        var i = pos, fast = 0
-        let end = min(limit, pos + 18)
+        var i = pos, v = 0
+        let end = min(limit, pos &+ 18)
         while i < end {
             let d = base[i] &- 0x30
             if d > 9 { break }
-            fast = fast &* 10 &+ Int(d)
-            i += 1
+            v = v &* 10 &+ Int(d)
+            i &+= 1
         }
         if i > pos, i < limit, base[i] == 0x0A {
-            pos = i + 1
-            return fast
+            pos = i &+ 1
+            return v
         }
+        return try parseIndexLineSlow()
+    }
+
+    /// Runs a PUT that follows the opcode just executed, as Python writes one after nearly every
+    /// str, tuple and container at protocol 0 (see ``memoizeIfNext()``: same counting, same errors).
+    @inline(__always)
+    mutating func putIfNext() throws(PickleError) {
+        guard pos < limit, base[pos] == PickleOpcode.put, opcodeCount < limits.maxOpcodes else { return }
+        opcodeStart = pos
+        opcode = PickleOpcode.put
+        pos &+= 1
+        opcodeCount &+= 1
+        try memoPutFast(try parseIndexLine())
+    }
+
+    /// ``parseIndexLine()`` for a line the fast pass did not take (long, malformed, crossing a frame's end).
+    @inline(never)
+    mutating func parseIndexLineSlow() throws(PickleError) -> Int {
         let r = try readLine()
         guard !r.isEmpty, r.count <= 18 else { throw fail(.invalidText, "memo index is not a small decimal") }
         var v = 0
