@@ -106,6 +106,14 @@ extension PickleUnpickler {
             r.capacity = count
             r.count = UInt32(count)
             st.items.append(from: st.items.base + items.start, count: count)  // reads them before any move
+            if count > 1 {
+                // Equal elements keep the first, as the general path does (only hand-made pickles repeat one).
+                let unique = uniqueElements((r.start ..< r.start + count).map { PickleRef(st.items[$0]) })
+                if unique.count < count {
+                    for (k, ref) in unique.enumerated() { st.items[r.start + k] = ref.index }
+                    r.count = UInt32(unique.count)
+                }
+            }
             st.raw.append(r)
             try pushIndex(st.raw.count - 1)
         case K.copyregReconstructor.rawValue:
