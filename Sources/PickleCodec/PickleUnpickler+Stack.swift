@@ -174,8 +174,10 @@ extension PickleUnpickler {
     /// whose single indirect jump mispredicts often on the mixed opcode stream. The opcode is counted
     /// and reported in errors exactly as the main loop would; at the opcode limit the loop takes it.
     @inline(__always)
-    mutating func memoizeIfNext() throws(PickleError) {
-        guard pos &+ 1 < limit, opcodeCount < limits.maxOpcodes else { return }
+    /// - Returns: whether one ran (protocol 0's PUT is ``putIfNext()``'s).
+    @discardableResult
+    mutating func memoizeIfNext() throws(PickleError) -> Bool {
+        guard pos &+ 1 < limit, opcodeCount < limits.maxOpcodes else { return false }
         let next = base[pos]
         if next == PickleOpcode.memoize {
             opcodeStart = pos
@@ -183,6 +185,7 @@ extension PickleUnpickler {
             pos &+= 1
             opcodeCount &+= 1
             try memoPutFast(memoCount)
+            return true
         } else if next == PickleOpcode.binPut {
             opcodeStart = pos
             opcode = next
@@ -190,7 +193,9 @@ extension PickleUnpickler {
             pos &+= 2
             opcodeCount &+= 1
             try memoPutFast(index)
+            return true
         }
+        return false
     }
 
     /// ``memoPut(_:)`` for the next dense index (MEMOIZE, and CPython's PUT), inlined.

@@ -168,6 +168,7 @@ struct PickleUnpickler {
             guard marks.count > 0 else { throw fail(.markMissing, "no MARK on the stack") }
             let m = marks.removeLast()
             try pushTupleFromStack(stack.count - m)
+            try putIfNext()
         case O.frame:
             try beginFrame()
         case O.proto:
@@ -223,12 +224,14 @@ struct PickleUnpickler {
             let m = marks.removeLast()
             try chargeSlots(stack.count - m)
             try pushContainerFromStack(.list, from: m)
+            try putIfNext()
         case O.dict:
             // The items stay in the stack's memory until the next push: the dict is filled, then pushed.
             let items = try popMarkItems()
             let ref = try addContainer(.dict)
             try setItems(in: ref, items)
             try pushIndex(ref)
+            try putIfNext()
         case O.frozenSet:
             let items = try popMarkItems()
             let ref = try addContainer(.frozenset)
@@ -267,6 +270,7 @@ struct PickleUnpickler {
                 if let moduleText { module = moduleText } else { module = try text(ofLine: moduleLine) }
                 try pushGlobal(PickleGlobal(module: module, name: try text(ofLine: nameLine)))
             }
+            try putIfNext()
         case O.stackGlobal:
             let name = st.raw[try popIndex()], module = st.raw[try popIndex()]
             guard name.tag == .string, module.tag == .string else { throw fail(.typeMismatch, "STACK_GLOBAL requires two str") }
@@ -284,7 +288,7 @@ struct PickleUnpickler {
             if try !reduceFast(callable: callable, args: args) {
                 try loadReduce(callable: PickleRef(callable), args: PickleRef(args))
             }
-            try memoizeIfNext()
+            if try !memoizeIfNext() { try putIfNext() }
         case O.newObj:
             let args = try popIndex(), cls = try popIndex()
             if try !newObjFast(cls: cls, args: args) {

@@ -312,6 +312,39 @@ import PickleCodec
         #expect(doc == .text("abcdefghij|cdefghijkl|cdefghijkl"))
     }
 
+    /// The PUT run right after LIST, TUPLE, DICT, GLOBAL and REDUCE (as protocol 0 writes each) counts
+    /// as its own opcode, and its errors name it, as in the main loop.
+    @Test func putAfterContainersGlobalsAndReduceCountsAndFails() {
+        let text = "(lp0\n(I1\ntp1\na(dp2\nVk\np3\nI2\nsacfoo\nbar\np4\n(tp5\nRp6\na."
+        let pickle = Self.bytes(text)
+        // Every opcode's offset (pickletools.genops); the PUTs are at 2, 10, 16, 22, 39, 44 and 48.
+        let offsets = [0, 1, 2, 5, 6, 9, 10, 13, 14, 15, 16, 19, 22, 25, 28, 29, 30, 39, 42, 43, 44, 47, 48, 51, 52]
+        let json = "[[1],{\"k\":2},{\"$class\":\"foo.bar\",\"$args\":[]}]"
+        for maxOpcodes in 1 ... offsets.count {
+            var limits = PickleLimits.default
+            limits.maxOpcodes = maxOpcodes
+            do {
+                let got = try PickleDecoder(limits: limits).decode(pickle: pickle).canonicalJSON()
+                #expect(maxOpcodes == offsets.count && got == json, "maxOpcodes \(maxOpcodes)")
+            } catch {
+                #expect(maxOpcodes < offsets.count, "maxOpcodes \(maxOpcodes)")
+                #expect(error.code == .limitExceeded && error.offset == offsets[min(maxOpcodes, offsets.count - 1)],
+                        "maxOpcodes \(maxOpcodes): \(error)")
+            }
+        }
+        // A bad index on each of those PUTs: the error is the PUT's, at its offset.
+        for put in [2, 10, 22, 39, 44, 48] {
+            var bad = pickle
+            bad.insert(0x78, at: put + 1)  // "x" before the index digits
+            #expect(throws: PickleError.self) { try PickleDecoder().decode(pickle: bad) }
+            do {
+                _ = try PickleDecoder().decode(pickle: bad)
+            } catch {
+                #expect(error.code == .invalidText && error.offset == put && error.opcode == 0x70, "PUT at \(put): \(error)")
+            }
+        }
+    }
+
     // MARK: - STRING
 
     /// STRING lines without a backslash (one pass: the quoted line is its own text) give the bytes
