@@ -135,8 +135,29 @@ extension PickleUnpickler {
     /// MEMOIZE that usually follows.
     @inline(__always)
     mutating func pushSmallTuple(_ n: Int) throws(PickleError) {
-        guard stack.count - n >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
-        try pushTupleFromStack(n)
+        let m = stack.count &- n
+        guard m >= (marks.last ?? 0) else { throw fail(.stackUnderflow, "stack empty") }
+        // ``pushTupleFromStack(_:)`` written out for one to three items (a tenth of a session's
+        // opcodes, and two calls deep there): the same checks in the same order. The tuple takes
+        // its items' place, so the stack shrinks and needs no depth check.
+        guard n <= limits.maxContainerElements else { throw fail(.limitExceeded, "container larger than maxContainerElements") }
+        try charge(n &* 8)
+        try checkItemCount(st.items.count, n)
+        var r = PickleRawNode(tag: .tuple)
+        r.start = st.items.count
+        r.capacity = n
+        r.count = UInt32(truncatingIfNeeded: n)
+        st.items.reserve(n)
+        let items = st.items.base + st.items.count
+        let top = stack.base + m
+        items[0] = top[0]
+        if n > 1 { items[1] = top[1] }
+        if n > 2 { items[2] = top[2] }
+        st.items.count &+= n
+        try charge(16)
+        st.raw.append(r)
+        top[0] = st.raw.count &- 1
+        stack.count = m &+ 1
         try memoizeIfNext()
     }
 

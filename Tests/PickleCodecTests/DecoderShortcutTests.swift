@@ -287,6 +287,40 @@ import PickleCodec
 
     // MARK: - Helpers
 
+    /// TUPLE1-3 (written out in the loop) give what MARK ... TUPLE gives: the same value, and under
+    /// every container, budget and depth limit the same error (one opcode earlier, without the MARK).
+    @Test func smallTuplesMatchMarkTuple() throws {
+        let items: [[UInt8]] = [[0x4B, 0x01], [0x8C, 0x01, 0x61], [0x4B, 0x03]]  // 1, "a", 3
+        for n in 1 ... 3 {
+            let body = items[0 ..< n].flatMap { $0 }
+            // A value below the tuple, and the tuple memoized and fetched again: [x, t, t].
+            let small: [UInt8] = [0x80, 0x04, 0x5D, 0x94, 0x4B, 0x09] + body + [0x84 + UInt8(n), 0x94, 0x68, 0x01, 0x87, 0x2E]
+            let marked: [UInt8] = [0x80, 0x04, 0x5D, 0x94, 0x4B, 0x09, 0x28] + body + [0x74, 0x94, 0x68, 0x01, 0x87, 0x2E]
+            #expect(try decodeJSON(small) == decodeJSON(marked))
+            for containers in 0 ... 4 {
+                for budget in stride(from: 0, through: 160, by: 4) {
+                    for depth in 1 ... 6 {
+                        var limits = PickleLimits.default
+                        limits.maxContainerElements = containers
+                        limits.maxDecodedBytes = budget
+                        limits.maxStackDepth = depth
+                        let a = failure(small, limits), b = failure(marked, limits)
+                        #expect(a?.code == b?.code && a?.detail == b?.detail, "n \(n) \(containers) \(budget) \(depth)")
+                        if let a, let b {
+                            // The MARK sits at byte 6: errors from there on are one byte later, the tuple's on TUPLE.
+                            let inner = 6 + body.count
+                            #expect(a.offset.map { $0 >= 6 ? $0 + 1 : $0 } == b.offset, "\(a) \(b)")
+                            #expect(a.offset == inner ? b.opcode == 0x74 : a.opcode == b.opcode, "\(a) \(b)")
+                        }
+                    }
+                }
+            }
+            // Too few items, or items only below a MARK: the stack underflows.
+            #expect(decodeError([0x80, 0x04] + items[0 ..< n - 1].flatMap { $0 } + [0x84 + UInt8(n), 0x2E]) == .stackUnderflow)
+            #expect(decodeError([0x80, 0x04] + body + [0x28, 0x84 + UInt8(n), 0x2E]) == .stackUnderflow)
+        }
+    }
+
     func decodeJSON(_ bytes: [UInt8]) throws -> String { try PickleDecoder().decode(pickle: bytes).canonicalJSON() }
 
     func failure(_ bytes: [UInt8], _ limits: PickleLimits) -> PickleError? {
