@@ -26,7 +26,11 @@ struct PickleKeyView {
 
     /// 8 bits from the kind, number, length and three of the bytes: equal keys have equal fingerprints.
     @inline(__always)
-    var fingerprint: Int {
+    var fingerprint: Int { Self.fingerprint(kind: kind, number: number, bytes: bytes, count: count) }
+
+    /// The fingerprint of the view with these parts (``fingerprint``), for callers that have not built the view.
+    @inline(__always)
+    static func fingerprint(kind: Kind, number: UInt64, bytes: UnsafePointer<UInt8>?, count: Int) -> Int {
         // The parts land on separate bits, and one multiply mixes them all into the top byte.
         var h = number ^ UInt64(kind.rawValue) << 56 ^ UInt64(truncatingIfNeeded: count) << 24
         if count > 0, let b = bytes {

@@ -60,22 +60,37 @@ extension PickleUnpickler {
         // so a new key is compared with the others only when its fingerprint was seen.
         var bloom = pairs == 0 ? PickleKeyBloom()
             : st.keyFilters.bloom(node: target, count: pairs) ?? fingerprints(keys, count: pairs, stride: 2, heapBase: heapBase)
+        // Only a batch that could pass the limit checks it at each new key (the same key throws).
+        let mayPassLimit = pairs + kv.count / 2 > limits.maxContainerElements
         var k = 0
         while k < kv.count {
             let key = kv[k], value = kv[k + 1]
             k += 2
-            if let view = keyView(key, heapBase: heapBase), bloom.insert(view.fingerprint),
-               let at = firstKey(view, in: keys, count: Int(r.count) / 2, stride: 2, heapBase: heapBase) {
+            // Unchecked: stack items are node indices.
+            let node = st.raw.base[key]
+            let at: Int?
+            if node.tag == .string {
+                // str keys, the common case: the text view's fingerprint without the switch over all kinds.
+                let p = bytes(of: node, heapBase: heapBase), n = Int(node.count)
+                at = bloom.insert(PickleKeyView.fingerprint(kind: .text, number: 0, bytes: p, count: n))
+                    ? firstKey(PickleKeyView(kind: .text, bytes: p, count: n), in: keys, count: Int(r.count) / 2, stride: 2, heapBase: heapBase)
+                    : nil
+            } else if let view = keyView(key, heapBase: heapBase), bloom.insert(view.fingerprint) {
+                at = firstKey(view, in: keys, count: Int(r.count) / 2, stride: 2, heapBase: heapBase)
+            } else {
+                at = nil
+            }
+            if let at {
                 st.items.base[r.start + 2 * at + 1] = value  // Python keeps the first key and the last value
                 continue
             }
-            guard Int(r.count) / 2 < limits.maxContainerElements else {
+            guard !mayPassLimit || Int(r.count) / 2 < limits.maxContainerElements else {
                 throw fail(.limitExceeded, "container larger than maxContainerElements")
             }
             // Unchecked: the room was reserved.
-            let at = r.start + Int(r.count)
-            st.items.base[at] = key
-            st.items.base[at + 1] = value
+            let end = r.start + Int(r.count)
+            st.items.base[end] = key
+            st.items.base[end + 1] = value
             r.count += 2
         }
         st.keyFilters.keep(node: target, count: Int(r.count) / 2, bloom: bloom)
