@@ -135,8 +135,8 @@ struct PickleUnpickler {
             try pushScalar(.int, UInt64(bitPattern: Int64(Int32(bitPattern: u))))
         case O.binFloat:
             let s = try take(8)
-            var bits: UInt64 = 0
-            for i in s ..< s + 8 { bits = bits << 8 | UInt64(base[i]) }
+            // take(8) checked the 8 bytes are there: one unaligned big-endian load.
+            let bits = UInt64(bigEndian: UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self))
             try pushScalar(.float, bits)
         case O.none: try pushScalar(.none, 0)
         case O.newTrue: try pushScalar(.bool, 1)
@@ -208,14 +208,12 @@ struct PickleUnpickler {
         case O.long1:
             let n = Int(try readByte())
             let r = try read(n)
-            let value = try longFromBytes(r)
-            try push(value)
+            try pushLong(r)
         case O.long4:
             let n = try readLength4Signed()
             try checkBinaryLongSize(n)
             let r = try read(n)
-            let value = try longFromBytes(r)
-            try push(value)
+            try pushLong(r)
         case O.float: try pushScalar(.float, try parseFloatLine().bitPattern)
         case O.string: try pushQuotedStringLine()
         case O.unicode: try pushRawUnicodeEscapeLine()
