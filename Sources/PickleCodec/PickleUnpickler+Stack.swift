@@ -240,13 +240,13 @@ extension PickleUnpickler {
     /// - Returns: whether one ran (protocol 0's PUT is ``putIfNext()``'s).
     @discardableResult
     mutating func memoizeIfNext() throws(PickleError) -> Bool {
-        guard pos &+ 1 < limit, opcodeCount < limits.maxOpcodes else { return false }
+        guard pos &+ 1 < limit, opcodesLeft > 0 else { return false }
         let next = base[pos]
         if next == PickleOpcode.memoize {
             opcodeStart = pos
             opcode = next
             pos &+= 1
-            opcodeCount &+= 1
+            opcodesLeft &-= 1
             try memoPutFast(memoCount)
             return true
         } else if next == PickleOpcode.binPut {
@@ -254,7 +254,7 @@ extension PickleUnpickler {
             opcode = next
             let index = Int(base[pos &+ 1])
             pos &+= 2
-            opcodeCount &+= 1
+            opcodesLeft &-= 1
             try memoPutFast(index)
             return true
         }

@@ -1,8 +1,9 @@
 import Testing
 import PickleCodec
 
-/// The opcode loop's in-place paths (LONG1/LONG4 read without a byte array, BINFLOAT as one load)
-/// must give the values, charges and errors of the general paths: PickleBigInt(normalizing:) for longs.
+/// The opcode loop's in-place paths (LONG1/LONG4 read without a byte array, BINFLOAT as one load,
+/// the opcode budget counted down) must give the values, charges and errors of the general paths:
+/// PickleBigInt(normalizing:) for longs, the opcode at the limit's offset for maxOpcodes.
 @Suite struct DecoderOpcodeLoopTests {
     static func le32(_ v: Int) -> [UInt8] { withUnsafeBytes(of: UInt32(v).littleEndian, Array.init) }
 
@@ -95,6 +96,33 @@ import PickleCodec
             let doc = try decoder.decode(pickle: [0x80, 0x04, 0x47] + be + [0x2E])
             guard case .float(let d) = doc[doc.root] else { Issue.record("not a float"); continue }
             #expect(d.bitPattern == bits)
+        }
+    }
+
+    /// maxOpcodes stops at the same opcode, whether the loop or a fused MEMOIZE, BINPUT or PUT runs it:
+    /// `count` opcodes pass, fewer fail at the first opcode over (any limit below 1 at the first).
+    @Test(arguments: [
+        // PROTO 4, SHORT_BINUNICODE 'a', MEMOIZE, STOP
+        ([0x80, 0x04, 0x8C, 0x01, 0x61, 0x94, 0x2E], [0, 2, 5, 6]),
+        // PROTO 2, BINUNICODE 'a', BINPUT 0, STOP
+        ([0x80, 0x02, 0x58, 0x01, 0x00, 0x00, 0x00, 0x61, 0x71, 0x00, 0x2E], [0, 2, 8, 10]),
+        // protocol 0: UNICODE 'a', PUT 0, STOP
+        ([0x56, 0x61, 0x0A, 0x70, 0x30, 0x0A, 0x2E], [0, 3, 6]),
+        // PROTO 4, EMPTY_LIST, MEMOIZE, EMPTY_DICT, BINPUT 1, APPEND, STOP
+        ([0x80, 0x04, 0x5D, 0x94, 0x7D, 0x71, 0x01, 0x61, 0x2E], [0, 2, 3, 4, 5, 7, 8]),
+    ] as [([UInt8], [Int])])
+    func opcodeLimitStopsAtTheSameOpcode(pickle: [UInt8], offsets: [Int]) throws {
+        for limit in [Int.min, -1, 0] + Array(1 ... offsets.count + 1) {
+            let decoder = PickleDecoder(limits: PickleLimits(maxOpcodes: limit))
+            if limit >= offsets.count {
+                _ = try decoder.decode(pickle: pickle)
+                continue
+            }
+            let error = #expect(throws: PickleError.self, "limit \(limit)") { try decoder.decode(pickle: pickle) }
+            let at = offsets[max(limit, 0)]
+            #expect(error?.code == .limitExceeded, "limit \(limit)")
+            #expect(error?.offset == at, "limit \(limit)")
+            #expect(error?.opcode == pickle[at], "limit \(limit)")
         }
     }
 }
