@@ -171,11 +171,11 @@ extension PickleUnpickler {
     /// str, tuple and container at protocol 0 (see ``memoizeIfNext()``: same counting, same errors).
     @inline(__always)
     mutating func putIfNext() throws(PickleError) {
-        guard pos < limit, base[pos] == PickleOpcode.put, opcodeCount < limits.maxOpcodes else { return }
+        guard pos < limit, base[pos] == PickleOpcode.put, opcodesLeft > 0 else { return }
         opcodeStart = pos
         opcode = PickleOpcode.put
         pos &+= 1
-        opcodeCount &+= 1
+        opcodesLeft &-= 1
         try memoPutFast(try parseIndexLine())
     }
 

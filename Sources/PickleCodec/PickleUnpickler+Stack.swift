@@ -34,6 +34,48 @@ extension PickleUnpickler {
         return ref
     }
 
+    /// LONG1, LONG4: the int or big-int record ``longFromBytes(_:)`` and ``push(_:)`` make, with the same
+    /// charges, read in place (no byte array, no ``PickleBigInt``).
+    mutating func pushLong(_ r: Range<Int>) throws(PickleError) {
+        try charge(r.count)
+        let p = base + r.lowerBound
+        // Drop redundant sign bytes, as PickleBigInt(normalizing:) does (0 is no bytes).
+        var m = r.count
+        while m > 0 {
+            let last = p[m - 1]
+            if m == 1 {
+                if last == 0 { m = 0 }
+                break
+            }
+            let negative = p[m - 2] & 0x80 != 0
+            guard (last == 0x00 && !negative) || (last == 0xFF && negative) else { break }
+            m -= 1
+        }
+        let record: PickleRawNode
+        if m <= 8 {
+            var u: UInt64 = 0
+            var i = m
+            while i > 0 {
+                i -= 1
+                u = u << 8 | UInt64(p[i])
+            }
+            // Sign-extend from the top byte kept (8 bytes need none).
+            let shift = UInt64(64 - 8 * m) & 63
+            let value = m == 0 ? 0 : Int64(bitPattern: u << shift) >> shift
+            record = PickleRawNode(tag: .int, payload: UInt64(bitPattern: value))
+        } else {
+            var big = PickleRawNode(tag: .bigInt, payload: UInt64(st.heap.count))
+            big.inHeap = true
+            big.count = UInt32(m)
+            record = big
+        }
+        try charge(16)
+        try checkItemSpace()
+        if m > 8 { st.heap.append(from: p, count: m) }
+        st.raw.append(record)
+        try pushIndex(st.raw.count - 1)
+    }
+
     /// GLOBAL, STACK_GLOBAL: a name outside the common table, classified once against the allowlist.
     mutating func pushGlobal(_ g: PickleGlobal) throws(PickleError) {
         st.extras.append(.global(g))
@@ -198,13 +240,13 @@ extension PickleUnpickler {
     /// - Returns: whether one ran (protocol 0's PUT is ``putIfNext()``'s).
     @discardableResult
     mutating func memoizeIfNext() throws(PickleError) -> Bool {
-        guard pos &+ 1 < limit, opcodeCount < limits.maxOpcodes else { return false }
+        guard pos &+ 1 < limit, opcodesLeft > 0 else { return false }
         let next = base[pos]
         if next == PickleOpcode.memoize {
             opcodeStart = pos
             opcode = next
             pos &+= 1
-            opcodeCount &+= 1
+            opcodesLeft &-= 1
             try memoPutFast(memoCount)
             return true
         } else if next == PickleOpcode.binPut {
@@ -212,7 +254,7 @@ extension PickleUnpickler {
             opcode = next
             let index = Int(base[pos &+ 1])
             pos &+= 2
-            opcodeCount &+= 1
+            opcodesLeft &-= 1
             try memoPutFast(index)
             return true
         }

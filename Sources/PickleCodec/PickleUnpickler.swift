@@ -19,7 +19,8 @@ struct PickleUnpickler {
     /// Offset and byte of the opcode being executed (for errors).
     var opcodeStart = 0
     var opcode: UInt8 = 0
-    var opcodeCount = 0
+    /// Opcodes still allowed by ``PickleLimits/maxOpcodes`` (counted down: a decrement and a sign test per opcode).
+    var opcodesLeft: Int
 
     /// The document's storage being built (arena, byte and item buffers, extras).
     let st: PickleStorage
@@ -44,6 +45,8 @@ struct PickleUnpickler {
         self.limits = limits
         self.base = UnsafePointer(bitPattern: 1)!  // replaced in run(); never read before
         self.limit = input.count
+        // A negative limit refuses the first opcode, as 0 does (and cannot wrap when counted down).
+        self.opcodesLeft = max(limits.maxOpcodes, 0)
         // Sized by the input (so bounded by maxInputBytes), in one allocation the storage keeps.
         let room = PickleStorage.DecodeRoom(inputCount: input.count)
         st = PickleStorage(input: input, room: room)
@@ -87,8 +90,8 @@ struct PickleUnpickler {
                 op = base[try takeSlow(1)]
             }
             opcode = op
-            opcodeCount &+= 1  // at most one per input byte: no overflow
-            guard opcodeCount <= limits.maxOpcodes else { throw fail(.limitExceeded, "more opcodes than maxOpcodes") }
+            opcodesLeft &-= 1  // from at least 0, at most one per input byte: no overflow
+            guard opcodesLeft >= 0 else { throw fail(.limitExceeded, "more opcodes than maxOpcodes") }
             if op == PickleOpcode.stop { return try popIndex() }
             try execute(op)
         }
@@ -135,8 +138,8 @@ struct PickleUnpickler {
             try pushScalar(.int, UInt64(bitPattern: Int64(Int32(bitPattern: u))))
         case O.binFloat:
             let s = try take(8)
-            var bits: UInt64 = 0
-            for i in s ..< s + 8 { bits = bits << 8 | UInt64(base[i]) }
+            // take(8) checked the 8 bytes are there: one unaligned big-endian load.
+            let bits = UInt64(bigEndian: UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self))
             try pushScalar(.float, bits)
         case O.none: try pushScalar(.none, 0)
         case O.newTrue: try pushScalar(.bool, 1)
@@ -208,14 +211,12 @@ struct PickleUnpickler {
         case O.long1:
             let n = Int(try readByte())
             let r = try read(n)
-            let value = try longFromBytes(r)
-            try push(value)
+            try pushLong(r)
         case O.long4:
             let n = try readLength4Signed()
             try checkBinaryLongSize(n)
             let r = try read(n)
-            let value = try longFromBytes(r)
-            try push(value)
+            try pushLong(r)
         case O.float: try pushScalar(.float, try parseFloatLine().bitPattern)
         case O.string: try pushQuotedStringLine()
         case O.unicode: try pushRawUnicodeEscapeLine()
