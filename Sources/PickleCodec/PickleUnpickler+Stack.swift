@@ -34,8 +34,8 @@ extension PickleUnpickler {
         return ref
     }
 
-    /// LONG1, LONG4: the int or big-int record ``longFromBytes(_:)`` and ``push(_:)`` make, with the same
-    /// charges, read in place (no byte array, no ``PickleBigInt``).
+    /// LONG1, LONG4 (little-endian two's complement): an int record, or a big-int record of the
+    /// normalized bytes, read in place (no byte array, no ``PickleBigInt``).
     mutating func pushLong(_ r: Range<Int>) throws(PickleError) {
         try charge(r.count)
         let p = base + r.lowerBound

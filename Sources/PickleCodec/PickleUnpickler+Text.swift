@@ -146,14 +146,6 @@ extension PickleUnpickler {
         }
     }
 
-    /// LONG1/LONG4 payload: little-endian two's complement.
-    mutating func longFromBytes(_ r: Range<Int>) throws(PickleError) -> PickleNode {
-        try charge(r.count)
-        let big = PickleBigInt(normalizing: Array(input[r]))
-        if let small = big.int64 { return .int(small) }
-        return .bigInt(big)
-    }
-
     // MARK: - Floats
 
     /// FLOAT: Python's `repr(float)` text, including `nan`, `inf`, `-inf`.
