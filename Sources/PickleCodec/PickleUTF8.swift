@@ -67,23 +67,22 @@ enum PickleUTF8 {
         while i < n {
             // ASCII runs eight bytes at a time (a session is mostly ASCII); a word with a non-ASCII
             // byte skips its ASCII prefix at once (little-endian: the lowest set bit is the first byte).
-            if n - i >= 8 {
+            if n &- i >= 8 {
                 let word = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
                 let high = word & 0x8080_8080_8080_8080
                 if high == 0 {
-                    i += 8
+                    i &+= 8
                     continue
                 }
-                i += high.trailingZeroBitCount >> 3
-            }
-            let b0 = p[i]
-            if b0 < 0x80 {
-                i += 1
+                i &+= high.trailingZeroBitCount &>> 3  // now at a non-ASCII byte: no test for ASCII
+            } else if p[i] < 0x80 {
+                i &+= 1
                 continue
             }
             // Two-byte characters (Latin letters with accents) are the common case: tested before the switch.
-            if b0 >= 0xC2 && b0 <= 0xDF && n - i >= 2 && p[i + 1] & 0xC0 == 0x80 {
-                i += 2
+            let b0 = p[i]
+            if b0 >= 0xC2 && b0 <= 0xDF && n &- i >= 2 && p[i &+ 1] & 0xC0 == 0x80 {
+                i &+= 2
                 continue
             }
             switch b0 {
