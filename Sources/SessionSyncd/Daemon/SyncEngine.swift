@@ -1,0 +1,149 @@
+import Foundation
+import Logging
+import PGListen
+
+/// The `run` daemon: LISTEN, catch up, batch notifications, write, report.
+///
+/// One task owns all state: every input (listener events, batch deadlines,
+/// signals, the stats timer, catch-up pages) arrives as a ``DaemonEvent`` on one
+/// stream. On every `.listening` (first connect and each reconnect) LISTEN is
+/// already active, so a catch-up started then cannot miss a change: whatever
+/// committed before is found by the catch-up query, whatever commits after is
+/// notified.
+final class SyncEngine {
+    var configuration: SyncConfiguration
+    let configPath: String?
+    let connectionConfiguration: PGConnectionConfiguration
+    let logger: Logger
+    /// The level every logger of the process reads; set on SIGHUP.
+    let logLevel: LogLevelControl
+    let shutdown = ShutdownFlag()
+
+    var connection: PGConnection?
+    var pipeline: SyncPipeline?
+    var backoff: ReconnectBackoff
+    var batcher: SyncBatcher
+    var stats = LagStats()
+    var armedDeadline: ContinuousClock.Instant?
+    var catchUp = CatchUp(id: 0)
+    let continuation: AsyncStream<DaemonEvent>.Continuation
+    let events: AsyncStream<DaemonEvent>
+
+    /// Seconds a shutdown may take before the process exits anyway (the open batch is then rolled back by the server).
+    static let shutdownGrace: Double = 5
+
+    /// Creates the daemon.
+    /// - Parameters:
+    ///   - configuration: the loaded configuration.
+    ///   - configPath: the file to re-read on SIGHUP, nil if none.
+    ///   - conninfo: the resolved conninfo (never logged; only its redacted form).
+    ///   - logger: the daemon's logger.
+    ///   - logLevel: the shared level `logger` (and every logger made from the same bootstrap) reads;
+    ///     a reload sets it to `[log] level`.
+    init(configuration: SyncConfiguration, configPath: String?, conninfo: String, logger: Logger, logLevel: LogLevelControl) {
+        self.configuration = configuration
+        self.configPath = configPath
+        self.connectionConfiguration = PGConnectionConfiguration(conninfo: conninfo)
+        self.logger = logger
+        self.logLevel = logLevel
+        self.backoff = ReconnectBackoff(policy: ReconnectPolicy(initial: configuration.listen.reconnectInitial,
+                                                               maximum: configuration.listen.reconnectMax))
+        self.batcher = SyncBatcher(maxBatchSize: configuration.batch.batchSize, maxDelay: configuration.batch.batchDelay)
+        (events, continuation) = AsyncStream<DaemonEvent>.makeStream()
+    }
+
+    /// Runs until SIGTERM or SIGINT.
+    /// - Returns: the exit status (0 after a signal).
+    /// - Throws: ``SyncError`` when the database lacks what `install` creates.
+    func run() async throws -> Int32 {
+        let cont = continuation
+        let shutdown = self.shutdown
+        let logger = self.logger
+        let signals = SignalSource(signals: [SIGTERM, SIGINT, SIGHUP]) { sig in
+            if sig == SIGHUP {
+                cont.yield(.reload)
+                return
+            }
+            if shutdown.request() {
+                cont.yield(.terminate(signal: sig))
+                DispatchQueue.global().asyncAfter(deadline: .now() + Self.shutdownGrace) {
+                    logger.warning("shutdown took too long; exiting, the open batch is rolled back by the server")
+                    exit(0)
+                }
+            } else {
+                exit(0)
+            }
+        }
+        defer { withExtendedLifetime(signals) {} }
+
+        logger.info("starting", metadata: [
+            "pg.conninfo": "\(connectionConfiguration.redactedConninfo)",
+            "pg.channel": "\(configuration.channel)",
+            "sync.source": "\(configuration.sourceTable)",
+            "sync.target": "\(configuration.targetTable)",
+        ])
+
+        // The query connection first: it checks that `install` has run.
+        guard let conn = await queryConnection() else { return 0 }
+        pipeline = try await SyncPipeline.load(configuration, on: conn)
+
+        let listener = PGListener(configuration: PGListenerConfiguration(
+            connection: connectionConfiguration,
+            channels: [configuration.channel],
+            heartbeatTimeout: configuration.listen.heartbeat,
+            reconnect: ReconnectPolicy(initial: configuration.listen.reconnectInitial, maximum: configuration.listen.reconnectMax)),
+            logger: logger)
+        let forward = Task {
+            for await e in listener.events { cont.yield(.listener(e)) }
+            cont.yield(.listenerEnded)
+        }
+        listener.start()
+        let statsInterval = configuration.log.statsInterval
+        let statsTask = Task {
+            guard statsInterval > .zero else { return }
+            while !Task.isCancelled {
+                try? await Task.sleep(for: statsInterval)
+                cont.yield(.stats)
+            }
+        }
+
+        loop: for await event in events {
+            switch event {
+            case .listener(.listening(let generation)):
+                logger.info("listening; catching up", metadata: ["pg.channel": "\(configuration.channel)", "pg.generation": "\(generation)"])
+                startCatchUp()
+            case .listener(.notification(let n)):
+                let now = ContinuousClock.now
+                stats.recordNotification(at: now)
+                if !n.payload.isEmpty { _ = batcher.add(n.payload, now: now) }
+            case .listener(.disconnected(let error, let retryIn)):
+                logger.warning("LISTEN connection lost; reconnecting", metadata: [
+                    "pg.error": "\(error.description)", "pg.retry_in_ms": "\(retryIn.components.seconds * 1000 + retryIn.components.attoseconds / 1_000_000_000_000_000)",
+                ])
+            case .listenerEnded:
+                break loop
+            case .tick:
+                armedDeadline = nil
+            case .catchUpPage(let id):
+                if id == catchUp.id, catchUp.active { await catchUpPage() }
+            case .stats:
+                StatsLine.log(stats.takeSnapshot(now: .now), to: logger)
+            case .terminate(let sig):
+                logger.info("stopping", metadata: ["signal": "\(sig == SIGTERM ? "TERM" : "INT")"])
+                break loop
+            case .reload:
+                await reload()
+            }
+            if shutdown.isRequested { break loop }
+            await flushDue()
+        }
+
+        statsTask.cancel()
+        await listener.stop()
+        forward.cancel()
+        connection?.close()
+        connection = nil
+        logger.info("stopped")
+        return 0
+    }
+}
