@@ -1,4 +1,4 @@
--- session-syncd, part 1 of 4: the schema and its small helpers.
+-- session-syncd, part 1 of 5: the schema and its small helpers.
 --
 -- Apply the files in order (psql -v ON_ERROR_STOP=1 -f 01-schema.sql -f 02-setup.sql ...)
 -- or let `session-syncd install` apply exactly these files and then call the

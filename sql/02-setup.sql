@@ -1,4 +1,4 @@
--- session-syncd, part 2 of 4: session_syncd.setup() creates or upgrades the
+-- session-syncd, part 2 of 5: session_syncd.setup() creates or upgrades the
 -- target table, the errors table, the NOTIFY trigger function and the triggers.
 --
 --   SELECT session_syncd.setup('sessions', 'session_id', 'data',
@@ -118,6 +118,11 @@ BEGIN
 
     -- AFTER INSERT, and AFTER UPDATE only when the data really changed: web.py
     -- touches atime on every read and rewrites identical data on every request.
+    -- With the queue feed installed (05-feed.sql) its triggers are left alone:
+    -- setup_feed() decides which feed's function they call.
+    IF session_syncd.installed_feed(source) IS NOT DISTINCT FROM 'queue' THEN
+        RETURN;
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = source AND tgname = 'session_syncd_insert' AND tgfoid = fn_oid) THEN
         IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = source AND tgname = 'session_syncd_insert') THEN
             EXECUTE format('DROP TRIGGER session_syncd_insert ON %s', source);

@@ -1,4 +1,4 @@
--- session-syncd, part 3 of 4: session_syncd.add_column() adds one mapped column
+-- session-syncd, part 3 of 5: session_syncd.add_column() adds one mapped column
 -- to the target table, with an index and an optional foreign key.
 --
 --   SELECT session_syncd.add_column('session_fields', 'uid', 'integer', 'users', 'id');

@@ -1,4 +1,4 @@
--- session-syncd, part 4 of 4: session_syncd.grant_daemon() gives the daemon's
+-- session-syncd, part 4 of 5: session_syncd.grant_daemon() gives the daemon's
 -- role exactly what it needs and nothing else:
 --   SELECT on the source table and on tables that mapped columns reference,
 --   SELECT, INSERT, UPDATE, DELETE on the target and errors tables,

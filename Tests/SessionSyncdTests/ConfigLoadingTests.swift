@@ -133,6 +133,20 @@ private func configError(_ text: String) -> ConfigError? {
         #expect(configError("[log]\nformat = \"xml\"")?.code == .invalidValue)
     }
 
+    @Test func feedIsNotifyByDefaultQueueOnRequestAndNothingElse() throws {
+        #expect(try config("").feed == FeedSettings(kind: .notify, pollInterval: .milliseconds(2)))
+        #expect(try config("[source]\nfeed = \"queue\"\nqueue_poll_ms = 0.5").feed == FeedSettings(kind: .queue, pollInterval: .microseconds(500)))
+        #expect(try config("[source]\nfeed = \"notify\"").feed.kind == .notify)
+        let e = configError("[source]\nfeed = \"poll\"")
+        #expect(e?.code == .invalidValue)
+        #expect(e?.key == "source.feed")
+        #expect(e.map { !$0.description.contains("poll\"") } == true, "the value is never printed")
+        #expect(configError("[source]\nfeed = 1")?.code == .wrongType)
+        #expect(configError("[source]\nqueue_poll_ms = 0")?.code == .invalidValue)
+        #expect(configError("[source]\nqueue_poll_ms = 6")?.code == .invalidValue)
+        #expect(configError("[source]\nqueue_pol_ms = 2")?.code == .unknownKey)
+    }
+
     // MARK: columns
 
     @Test func columnEntriesOverrideDefaultsInPlaceAndAppendOthers() throws {

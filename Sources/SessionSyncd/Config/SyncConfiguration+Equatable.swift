@@ -5,6 +5,7 @@ extension SyncConfiguration: Equatable {
     /// PickleLimits being Equatable.
     static func == (a: SyncConfiguration, b: SyncConfiguration) -> Bool {
         a.dsn == b.dsn && a.sourceTable == b.sourceTable && a.keyColumn == b.keyColumn && a.dataColumn == b.dataColumn
+            && a.feed == b.feed
             && a.targetTable == b.targetTable && a.errorsTable == b.errorsTable && a.channel == b.channel
             && a.jsonColumn == b.jsonColumn && a.daemonRole == b.daemonRole && a.columns == b.columns
             && a.batch == b.batch && a.listen == b.listen && a.log == b.log

@@ -41,6 +41,18 @@ extension SyncConfiguration {
             sourceTable = try t.tableName("table") ?? sourceTable
             keyColumn = try t.identifier("key_column") ?? keyColumn
             dataColumn = try t.identifier("data_column") ?? dataColumn
+            if let f = try t.string("feed") {
+                guard let kind = FeedSettings.Kind(rawValue: f) else {
+                    throw t.error(.invalidValue, "feed", "must be \"notify\" or \"queue\"")
+                }
+                feed.kind = kind
+            }
+            if let poll = try t.duration("queue_poll_ms", unitNanoseconds: 1e6, allowZero: false) {
+                guard poll <= FeedSettings.pollIntervalMax else {
+                    throw t.error(.invalidValue, "queue_poll_ms", "must be greater than 0 and at most 5")
+                }
+                feed.pollInterval = poll
+            }
             try t.finish()
         }
         var defaultColumns = true

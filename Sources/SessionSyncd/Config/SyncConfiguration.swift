@@ -13,6 +13,8 @@ struct SyncConfiguration: Sendable {
     var keyColumn: String
     /// Its column holding the base64 pickle, text or bytea (`[source] data_column`).
     var dataColumn: String
+    /// The change feed (`[source] feed`, `queue_poll_ms`).
+    var feed: FeedSettings
     /// The typed mirror (`[target] table`), optionally schema-qualified.
     var targetTable: String
     /// Table of per-session, per-column problems (`[target] errors_table`), optionally schema-qualified.
@@ -41,6 +43,7 @@ struct SyncConfiguration: Sendable {
     ///   - sourceTable: default `"sessions"`.
     ///   - keyColumn: default `"session_id"`.
     ///   - dataColumn: default `"data"`.
+    ///   - feed: default ``FeedSettings`` defaults (`notify`).
     ///   - targetTable: default `"session_fields"`.
     ///   - errorsTable: default `"session_sync_errors"`.
     ///   - channel: default `"session_syncd"`.
@@ -52,6 +55,7 @@ struct SyncConfiguration: Sendable {
     ///   - log: default ``LogSettings`` defaults.
     ///   - limits: default `PickleLimits.default`.
     init(dsn: String? = nil, sourceTable: String = "sessions", keyColumn: String = "session_id", dataColumn: String = "data",
+         feed: FeedSettings = FeedSettings(),
          targetTable: String = "session_fields", errorsTable: String = "session_sync_errors", channel: String = "session_syncd",
          jsonColumn: String? = nil, daemonRole: String? = nil, columns: [ColumnMapping] = ColumnMapping.defaults,
          batch: BatchSettings = BatchSettings(), listen: ListenSettings = ListenSettings(), log: LogSettings = LogSettings(),
@@ -60,6 +64,7 @@ struct SyncConfiguration: Sendable {
         self.sourceTable = sourceTable
         self.keyColumn = keyColumn
         self.dataColumn = dataColumn
+        self.feed = feed
         self.targetTable = targetTable
         self.errorsTable = errorsTable
         self.channel = channel

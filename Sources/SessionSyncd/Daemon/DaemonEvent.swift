@@ -16,4 +16,8 @@ enum DaemonEvent: Sendable {
     case terminate(signal: Int32)
     /// SIGHUP.
     case reload
+    /// Queue feed: run this drain or arm (``QueueFeed``).
+    case queue(QueueFeed.Action)
+    /// Queue feed: the deadline of the last wait may have passed.
+    case queueTimer
 }

@@ -32,6 +32,7 @@ extension SyncEngine {
         applied.channel = configuration.channel; applied.dsn = configuration.dsn
         applied.keyColumn = configuration.keyColumn; applied.dataColumn = configuration.dataColumn
         applied.errorsTable = configuration.errorsTable
+        applied.feed = configuration.feed
         applied.listen = configuration.listen
         applied.log.format = configuration.log.format; applied.log.statsInterval = configuration.log.statsInterval
         guard let conn = await queryConnection() else { return }
@@ -72,6 +73,8 @@ extension SyncEngine {
         if fresh.sourceTable != running.sourceTable { changed.append("source.table") }
         if fresh.keyColumn != running.keyColumn { changed.append("source.key_column") }
         if fresh.dataColumn != running.dataColumn { changed.append("source.data_column") }
+        if fresh.feed.kind != running.feed.kind { changed.append("source.feed") }
+        if fresh.feed.pollInterval != running.feed.pollInterval { changed.append("source.queue_poll_ms") }
         if fresh.targetTable != running.targetTable { changed.append("target.table") }
         if fresh.errorsTable != running.errorsTable { changed.append("target.errors_table") }
         if fresh.channel != running.channel { changed.append("target.channel") }

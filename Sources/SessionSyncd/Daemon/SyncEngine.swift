@@ -26,6 +26,9 @@ final class SyncEngine {
     var stats = LagStats()
     var armedDeadline: ContinuousClock.Instant?
     var catchUp = CatchUp(id: 0)
+    /// Queue feed only: its tables and when to look at them (nil with the notify feed).
+    var queue: QueueTable?
+    var queueFeed: QueueFeed?
     let continuation: AsyncStream<DaemonEvent>.Continuation
     let events: AsyncStream<DaemonEvent>
 
@@ -79,6 +82,7 @@ final class SyncEngine {
         logger.info("starting", metadata: [
             "pg.conninfo": "\(connectionConfiguration.redactedConninfo)",
             "pg.channel": "\(configuration.channel)",
+            "sync.feed": "\(configuration.feed.kind.rawValue)",
             "sync.source": "\(configuration.sourceTable)",
             "sync.target": "\(configuration.targetTable)",
         ])
@@ -86,6 +90,8 @@ final class SyncEngine {
         // The query connection first: it checks that `install` has run.
         guard let conn = await queryConnection() else { return 0 }
         pipeline = try await SyncPipeline.load(configuration, on: conn)
+        queue = try await QueueTable.check(configuration, on: conn)
+        if queue != nil { queueFeed = QueueFeed(pollInterval: configuration.feed.pollInterval) }
 
         let listener = PGListener(configuration: PGListenerConfiguration(
             connection: connectionConfiguration,
@@ -112,7 +118,12 @@ final class SyncEngine {
             case .listener(.listening(let generation)):
                 logger.info("listening; catching up", metadata: ["pg.channel": "\(configuration.channel)", "pg.generation": "\(generation)"])
                 startCatchUp()
+                if queueFeed != nil { schedule(queueFeed!.listening()) }
             case .listener(.notification(let n)):
+                if queueFeed != nil {
+                    schedule(queueFeed!.notified())
+                    continue
+                }
                 let now = ContinuousClock.now
                 stats.recordNotification(at: now)
                 if !n.payload.isEmpty { _ = batcher.add(n.payload, now: now) }
@@ -133,6 +144,10 @@ final class SyncEngine {
                 break loop
             case .reload:
                 await reload()
+            case .queue(let action):
+                await queueStep(action)
+            case .queueTimer:
+                if queueFeed != nil { schedule(queueFeed!.timer(now: .now)) }
             }
             if shutdown.isRequested { break loop }
             await flushDue()

@@ -1,7 +1,8 @@
 import Logging
 import PGListen
 
-/// Applies sql/ (embedded byte for byte) and calls its functions with the configuration's names.
+/// Applies sql/ (embedded byte for byte) and calls its functions with the configuration's names
+/// (`setup`, `setup_feed` for `[source] feed`, `add_column` per column, the grants).
 ///
 /// Everything runs in one transaction and is idempotent: a second install changes nothing.
 struct Installer: Sendable {
@@ -26,6 +27,10 @@ struct Installer: Sendable {
                 "SELECT session_syncd.setup($1::regclass, $2::name, $3::name, $4::text, $5::text, $6::text)",
                 [.text(source), .text(configuration.keyColumn), .text(configuration.dataColumn),
                  .text(target), .text(errors), .text(configuration.channel)])
+            _ = try await connection.query(
+                "SELECT session_syncd.setup_feed($1::regclass, $2::name, $3::name, $4::text, $5::text)",
+                [.text(source), .text(configuration.keyColumn), .text(configuration.dataColumn),
+                 .text(configuration.channel), .text(configuration.feed.kind.rawValue)])
             for column in MappedColumn.all(configuration) {
                 let ref = column.mapping.references
                 _ = try await connection.query(
@@ -38,6 +43,8 @@ struct Installer: Sendable {
                 _ = try await connection.query(
                     "SELECT session_syncd.grant_daemon($1::name, $2::regclass, $3::text, $4::text, $5::text[])",
                     [.text(role), .text(source), .text(target), .text(errors), .textArray(referenced)])
+                _ = try await connection.query("SELECT session_syncd.grant_daemon_feed($1::name, $2::regclass)",
+                                               [.text(role), .text(source)])
             }
             try await connection.execute("COMMIT")
         } catch {

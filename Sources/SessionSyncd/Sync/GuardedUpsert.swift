@@ -156,8 +156,11 @@ struct GuardedUpsert: Sendable {
     ///   - sessions: decoded sessions, distinct keys.
     ///   - mappingHash: the mapping fingerprint.
     ///   - connection: the query connection.
+    ///   - alsoRun: a statement run in the same transaction before COMMIT (the queue feed's delete of
+    ///     the batch's entries), nil for none.
     /// - Throws: `PGError` when the statement fails (the whole batch is rolled back).
-    func execute(_ sessions: [DecodedSession], mappingHash: [UInt8], on connection: PGConnection) async throws(PGError) -> Outcome {
+    func execute(_ sessions: [DecodedSession], mappingHash: [UInt8], on connection: PGConnection,
+                 alsoRun: (sql: String, params: [PGValue?])? = nil) async throws(PGError) -> Outcome {
         let result: PGResult
         // Small batches (the notification path) run prepared: planning this statement costs
         // more than executing it for a few sessions. Large ones (catch-up, resync) are planned
@@ -175,6 +178,7 @@ struct GuardedUpsert: Sendable {
             } else {
                 result = try await connection.query(sql, params)
             }
+            if let alsoRun { _ = try await PreparedStatements.shared.query(alsoRun.sql, alsoRun.params, on: connection) }
             try await connection.execute("COMMIT")
         } catch {
             if !error.isConnectionError { try? await connection.execute("ROLLBACK") }

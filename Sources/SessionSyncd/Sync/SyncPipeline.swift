@@ -63,9 +63,10 @@ struct SyncPipeline: Sendable {
     ///   - keys: distinct session ids.
     ///   - connection: the query connection.
     ///   - logger: for warnings about bad values (session reference, column, reason; never the value nor the session id).
-    func sync(keys: [String], on connection: PGConnection, logger: Logger) async throws(PGError) -> Result {
+    ///   - ack: queue entries of these sessions, deleted by the transaction that writes each session (queue feed).
+    func sync(keys: [String], acknowledging ack: QueueAck? = nil, on connection: PGConnection, logger: Logger) async throws(PGError) -> Result {
         let rows = try await reader.read(keys: keys, on: connection)
-        return try await sync(rows: rows, on: connection, logger: logger)
+        return try await sync(rows: rows, acknowledging: ack, on: connection, logger: logger)
     }
 
     /// Syncs rows already read (the catch-up and resync path).
@@ -73,14 +74,22 @@ struct SyncPipeline: Sendable {
     ///   - rows: source rows, distinct keys.
     ///   - connection: the query connection.
     ///   - logger: for warnings.
-    func sync(rows: [SessionRow], on connection: PGConnection, logger: Logger) async throws(PGError) -> Result {
+    ///   - ack: queue entries of these sessions (and of sessions without a row: deleted after the rows are written).
+    func sync(rows: [SessionRow], acknowledging ack: QueueAck? = nil, on connection: PGConnection, logger: Logger) async throws(PGError) -> Result {
+        if let ack, case let rest = ack.remaining(after: rows.map(\.key)), !rest.isEmpty {
+            // Sessions deleted since they were queued: nothing to write, their entries go after the rest.
+            let result = try await sync(rows: rows, acknowledging: ack.remaining(after: rest.ids.keys), on: connection, logger: logger)
+            _ = try await connection.query(rest.deleteSQL, rest.statement(for: rest.ids.keys)!.params)
+            return result
+        }
         guard !rows.isEmpty else { return Result() }
         let decoded = rows.map(decoder.decode)
         var result = Result(read: rows.count)
         var attempt = 0
         while true {
             do {
-                let outcome = try await upsert.execute(decoded, mappingHash: mappingHash, on: connection)
+                let outcome = try await upsert.execute(decoded, mappingHash: mappingHash, on: connection,
+                                                       alsoRun: ack?.statement(for: rows.map(\.key)))
                 result.current = outcome.current
                 result.written = outcome.written
                 result.problems = report(decoded, outcome, logger: logger)
@@ -93,13 +102,14 @@ struct SyncPipeline: Sendable {
                     continue
                 }
                 if decoded.count == 1 {
-                    return try await writeRejected(decoded[0], error, on: connection, logger: logger, into: result)
+                    return try await writeRejected(decoded[0], error, acknowledging: ack, on: connection, logger: logger, into: result)
                 }
                 logger.notice("batch failed; retrying its sessions one by one",
                               metadata: ["pg.sqlstate": "\(error.sqlState ?? "")", "sync.batch_size": "\(decoded.count)"])
                 var total = Result(read: rows.count)
                 for row in rows {
-                    var one = try await sync(rows: [row], on: connection, logger: logger)
+                    var one = try await sync(rows: [row], acknowledging: ack.map { QueueAck(deleteSQL: $0.deleteSQL, ids: [row.key: $0.ids[row.key] ?? []]) },
+                                             on: connection, logger: logger)
                     one.read = 0
                     total += one
                 }
@@ -122,14 +132,17 @@ struct SyncPipeline: Sendable {
     }
 
     /// Writes a session the database rejected with every column NULL and the SQLSTATE recorded.
-    private func writeRejected(_ session: DecodedSession, _ error: PGError, on connection: PGConnection,
+    /// If even that fails, the session's queue entries are deleted anyway (a retry would fail the same way,
+    /// over and over); the catch-up of the next (re)connect tries it again.
+    private func writeRejected(_ session: DecodedSession, _ error: PGError, acknowledging ack: QueueAck?, on connection: PGConnection,
                                logger: Logger, into result: Result) async throws(PGError) -> Result {
         let problem = ColumnProblem(column: "$row", reason: "rejected by the database (SQLSTATE \(error.sqlState ?? "none"))", excerpt: nil)
         let fallback = DecodedSession(key: session.key, hash: session.hash,
                                       values: [String?](repeating: nil, count: columns.count), problems: [problem])
         var r = result
         do {
-            let outcome = try await upsert.execute([fallback], mappingHash: mappingHash, on: connection)
+            let outcome = try await upsert.execute([fallback], mappingHash: mappingHash, on: connection,
+                                                   alsoRun: ack?.statement(for: [session.key]))
             r.current += outcome.current
             r.written += outcome.written
             r.problems += report([fallback], outcome, logger: logger)
@@ -138,6 +151,7 @@ struct SyncPipeline: Sendable {
             logger.error("session could not be written", metadata: [
                 "sync.session_ref": "\(SessionRef(session.key))", "pg.sqlstate": "\(error.sqlState ?? "")",
             ])
+            if let s = ack?.statement(for: [session.key]) { _ = try await connection.query(s.sql, s.params) }
         }
         return r
     }
