@@ -9,7 +9,7 @@ import Testing
     static let catalogSnapshot = """
         SELECT string_agg(x, E'\\n' ORDER BY x) FROM (
           SELECT 'class ' || c.oid::regclass::text || ' ' || c.xmin::text FROM pg_class c
-            WHERE c.relnamespace = 'public'::regnamespace
+            WHERE c.relnamespace IN ('public'::regnamespace, 'session_syncd'::regnamespace)
           UNION ALL SELECT 'attr ' || attrelid::regclass::text || '.' || attname || ' ' || format_type(atttypid, atttypmod) || ' ' || a.xmin::text
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'public'::regnamespace AND attnum > 0 AND NOT attisdropped
@@ -17,18 +17,22 @@ import Testing
             WHERE connamespace = 'public'::regnamespace
           UNION ALL SELECT 'trigger ' || tgname || ' ' || pg_get_triggerdef(oid) || ' ' || xmin::text FROM pg_trigger WHERE NOT tgisinternal
           UNION ALL SELECT 'proc ' || proname || ' ' || xmin::text FROM pg_proc
-            WHERE pronamespace = 'session_syncd'::regnamespace AND proname LIKE 'notify%'
+            WHERE pronamespace = 'session_syncd'::regnamespace AND (proname LIKE 'notify%' OR proname LIKE 'enqueue%')
           UNION ALL SELECT 'acl ' || relname || ' ' || coalesce(relacl::text, '-') FROM pg_class WHERE relnamespace = 'public'::regnamespace
         ) s(x)
         """
 
-    @Test func installTwiceChangesNothingAndCreatesTheDesignCardObjects() async throws {
+    @Test(arguments: FeedSettings.Kind.allCases)
+    func installTwiceChangesNothingAndCreatesTheDesignCardObjects(feed: FeedSettings.Kind) async throws {
         let db = try await DaemonTestDatabase.create()
         do {
-            let first = try DaemonProcess.run(["install", "--dsn", db.conninfo])
+            let config = try db.configFile(feed: feed).path
+            let first = try DaemonProcess.run(["install", "--dsn", db.conninfo, "--config", config])
             #expect(first.status == 0, "\(first.stderr)")
             let before = try await db.scalar(Self.catalogSnapshot)
-            let second = try DaemonProcess.run(["install", "--dsn", db.conninfo])
+            #expect(try await db.scalar("SELECT session_syncd.installed_feed('sessions')") == feed.rawValue)
+            #expect(try await db.scalar("SELECT to_regclass('session_syncd.queue_public_sessions') IS NOT NULL") == (feed == .queue ? "t" : "f"))
+            let second = try DaemonProcess.run(["install", "--dsn", db.conninfo, "--config", config])
             #expect(second.status == 0, "\(second.stderr)")
             let after = try await db.scalar(Self.catalogSnapshot)
             #expect(before == after)
@@ -66,12 +70,14 @@ import Testing
         await db.drop()
     }
 
-    @Test func daemonRoleGetsLeastPrivilegeAndCanSync() async throws {
+    @Test(arguments: FeedSettings.Kind.allCases)
+    func daemonRoleGetsLeastPrivilegeAndCanSync(feed: FeedSettings.Kind) async throws {
         let db = try await DaemonTestDatabase.create()
         let role = "sd_\(db.name)"
         do {
             try await db.connection.execute("CREATE ROLE \(role) LOGIN")
             var config = SyncConfiguration.defaults
+            config.feed.kind = feed
             config.daemonRole = role
             try await db.install(config)
             try await db.put("s1", try TestPickle.base64("{'uid': 3, 'current_page': '/a', 'user_role': 'r'}"))
@@ -79,11 +85,30 @@ import Testing
             let daemon = try await PGConnection.connect(PGConnectionConfiguration(conninfo: "dbname=\(db.name) user=\(role)"), logger: DaemonTestDatabase.logger)
             defer { daemon.close() }
             let pipeline = try await SyncPipeline.load(config, on: daemon)
-            let result = try await pipeline.sync(keys: ["s1"], on: daemon, logger: DaemonTestDatabase.logger)
-            #expect(result.written == 1)
+            var forbiddenForFeed: [String] = []
+            if let queue = try await QueueTable.check(config, on: daemon) {
+                // What the queue feed's daemon does: claim, write and delete, arm.
+                let claim = try await queue.claim(limit: 10, on: daemon)
+                #expect(claim.keys == ["s1"])
+                let result = try await pipeline.sync(keys: claim.keys, acknowledging: claim.ack, on: daemon, logger: DaemonTestDatabase.logger)
+                #expect(result.written == 1)
+                #expect(try await db.queueEntries() == 0)
+                try await queue.arm(on: daemon)
+                forbiddenForFeed = ["INSERT INTO session_syncd.queue_public_sessions (session_id) VALUES ('x')",
+                                    "DROP TABLE session_syncd.queue_public_sessions", "TRUNCATE session_syncd.queue_public_sessions",
+                                    "DELETE FROM session_syncd.wakeup_public_sessions"]
+            } else {
+                let result = try await pipeline.sync(keys: ["s1"], on: daemon, logger: DaemonTestDatabase.logger)
+                #expect(result.written == 1)
+            }
             #expect(try await db.field("s1", "uid") == "3")
+            // The web app's role needs nothing on session-syncd's objects: the queue trigger runs as the installer.
+            try await db.connection.execute("GRANT SELECT, INSERT, UPDATE ON sessions TO \(role)")
+            _ = try await daemon.query("UPDATE sessions SET data = $1 WHERE session_id = 's1'", [.text(try TestPickle.base64("{'uid': 4}"))])
+            if feed == .queue { #expect(try await db.queueEntries() == 1) }
+            try await db.connection.execute("REVOKE INSERT, UPDATE ON sessions FROM \(role)")
 
-            for forbidden in ["UPDATE sessions SET data = ''", "DELETE FROM users", "INSERT INTO users VALUES (999)",
+            for forbidden in forbiddenForFeed + ["UPDATE sessions SET data = ''", "DELETE FROM users", "INSERT INTO users VALUES (999)",
                               "CREATE TABLE public.x (i int)", "DROP TABLE session_fields", "SELECT session_syncd.setup('sessions','session_id','data','a','b','c')"] {
                 do {
                     _ = try await daemon.query(forbidden)
