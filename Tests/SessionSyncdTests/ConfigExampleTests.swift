@@ -57,7 +57,7 @@ private func keys(of table: TOMLTable) -> Set<String> {
     /// Every key appears in the example (set or as an optional setting), and nothing else does.
     @Test func exampleShowsEveryKey() throws {
         let text = uncommentingOptionalSettings(try ConfigTestSupport.readText("deploy/config.example.toml"))
-        #expect(keys(of: try TOMLParser.parse(text)) == Set(allKeys))
+        #expect(keys(of: try TOMLReader.parse(text)) == Set(allKeys))
     }
 
     /// Every key is documented in README.md's configuration reference.

@@ -40,6 +40,11 @@ import Testing
             try await db.put("c", try TestPickle.base64("{'uid': 3, 'current_page': '/c', 'user_role': 'x'}"))
             #expect(try await db.eventually { batchLines(daemon!) > before }, "debug kept after a bad reload\n\(daemon!.log)")
 
+            // A file on which toml++ 3.4 (TOMLKit) would abort the process: refused the same way; the daemon lives on.
+            try "[\nlevel = \"info\"\n".write(to: configURL, atomically: true, encoding: .utf8)
+            daemon!.signal(SIGHUP)
+            #expect(try await daemon!.waitForLog("reload failed; keeping the running configuration", count: 2), "\(daemon!.log)")
+
             // Back to info.
             try config("level = \"info\"")
             daemon!.signal(SIGHUP)

@@ -11,7 +11,7 @@ struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
         static let unreadable = Code(name: "unreadable")
         /// The text is not valid TOML.
         static let syntax = Code(name: "syntax")
-        /// Valid TOML that this parser does not accept (date-time values).
+        /// TOML the configuration does not accept: date-time values, TOML 1.1 syntax, NUL characters.
         static let unsupported = Code(name: "unsupported")
         /// A key or table was defined twice.
         static let duplicateKey = Code(name: "duplicate-key")

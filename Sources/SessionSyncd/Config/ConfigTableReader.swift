@@ -1,27 +1,30 @@
 /// Reads typed keys out of one TOML table, remembering which keys were read so that every key the
 /// configuration does not know is reported (typos must not pass silently). Errors name the key and its
-/// position, never its value.
+/// position (found by ``TOMLKeyLocator`` when the error is raised), never its value.
 struct ConfigTableReader {
     let table: TOMLTable
-    /// Dotted path of this table (`sync`, `column[2]`); empty for the root.
-    let path: String
+    /// Where this table is (`sync`, `column[2]`); empty for the root.
+    let path: TOMLKeyPath
+    /// The document, to find where a key was written.
+    let locator: TOMLKeyLocator
     private var used: Set<String> = []
 
-    /// Creates a reader for `table` found at `path`.
-    init(_ table: TOMLTable, path: String) {
+    /// Creates a reader for `table` found at `path` in the document `locator` reads.
+    init(_ table: TOMLTable, path: TOMLKeyPath, locator: TOMLKeyLocator) {
         self.table = table
         self.path = path
+        self.locator = locator
     }
 
     /// Full dotted name of `key` in this table.
     func keyPath(_ key: String) -> String {
-        path.isEmpty ? key : "\(path).\(key)"
+        path.appending(key).description
     }
 
-    /// An error pointing at `key` (or at the table when the key is absent).
+    /// An error pointing at `key` (or at the table when the key is absent or not found).
     func error(_ code: ConfigError.Code, _ key: String?, _ detail: String) -> ConfigError {
-        let position = key.flatMap { table.positions[$0] } ?? table.position
-        return ConfigError(code, detail, key: key.map(keyPath) ?? (path.isEmpty ? nil : path),
+        let position = key.flatMap { locator.position(of: path.appending($0)) } ?? locator.position(of: path)
+        return ConfigError(code, detail, key: key.map(keyPath) ?? (path.components.isEmpty ? nil : path.description),
                            line: position?.line, column: position?.column)
     }
 
@@ -84,7 +87,7 @@ struct ConfigTableReader {
     mutating func table(_ key: String) throws(ConfigError) -> ConfigTableReader? {
         guard let v = value(key) else { return nil }
         guard case .table(let t) = v else { throw wrongType(key, expected: "a table ([\(keyPath(key))])", found: v) }
-        return ConfigTableReader(t, path: keyPath(key))
+        return ConfigTableReader(t, path: path.appending(key), locator: locator)
     }
 
     /// A plain SQL identifier (`name`), or nil when absent.
@@ -107,9 +110,16 @@ struct ConfigTableReader {
 
     /// Throws for the first key (in document order) that was never read.
     func finish() throws(ConfigError) {
-        for key in table.keys where !used.contains(key) {
-            throw error(.unknownKey, key, "unknown key (allowed here: \(allowedHint))")
-        }
+        let unknown = table.keys.filter { !used.contains($0) }
+        guard !unknown.isEmpty else { return }
+        // TOMLKit's keys are sorted; the locator gives document order (only for the unknown keys).
+        let located = unknown.map { (key: $0, at: locator.position(of: path.appending($0))) }
+        let first = located.min { a, b in
+            let pa = a.at.map { ($0.line, $0.column) } ?? (Int.max, Int.max)
+            let pb = b.at.map { ($0.line, $0.column) } ?? (Int.max, Int.max)
+            return pa != pb ? pa < pb : a.key < b.key
+        }!
+        throw error(.unknownKey, first.key, "unknown key (allowed here: \(allowedHint))")
     }
 
     /// Every key this reader asked for, i.e. the keys this table may hold.

@@ -24,14 +24,17 @@ extension SyncConfiguration {
 
     /// Parses and validates TOML bytes (see ``load(path:)``).
     static func parse(bytes: [UInt8]) throws(ConfigError) -> SyncConfiguration {
-        try SyncConfiguration(toml: TOMLParser.parse(bytes: bytes))
+        try SyncConfiguration(toml: TOMLReader.parse(bytes: bytes), locator: TOMLKeyLocator(bytes: bytes))
     }
 
     /// Builds a configuration from a parsed TOML document.
+    /// - Parameters:
+    ///   - root: the document's root table.
+    ///   - locator: the document's text, to say where an offending key is.
     /// - Throws: `ConfigError` for unknown keys, wrong types, invalid identifiers, reserved or duplicate columns.
-    init(toml root: TOMLTable) throws(ConfigError) {
+    init(toml root: TOMLTable, locator: TOMLKeyLocator) throws(ConfigError) {
         self.init()
-        var r = ConfigTableReader(root, path: "")
+        var r = ConfigTableReader(root, path: TOMLKeyPath(), locator: locator)
 
         if var t = try r.table("database") {
             dsn = try t.string("dsn")
@@ -129,7 +132,7 @@ extension SyncConfiguration {
             guard case .table(let table) = entry else {
                 throw r.error(.wrongType, "column", "expected an array of tables ([[column]]), found an array holding \(entry.typeName)")
             }
-            var t = ConfigTableReader(table, path: "column[\(i + 1)]")
+            var t = ConfigTableReader(table, path: TOMLKeyPath().appending("column").appending(index: i), locator: r.locator)
             let mapping = try ColumnMapping(reading: &t)
             if reserved.contains(mapping.name) {
                 throw t.error(.reservedName, "name", "the name is reserved for session_fields' own columns (the key column, data_hash, synced_at, mapping_hash)")

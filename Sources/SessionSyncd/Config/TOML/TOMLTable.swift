@@ -1,30 +1,24 @@
-/// A TOML table: keys in document order, their values, and where each key was written.
+/// A TOML table as the configuration reads it: keys and their values, nothing else.
+///
+/// Keys come in TOMLKit's order (sorted: toml++ keeps tables in a sorted map), not document order;
+/// where order matters to a user (which unknown key is reported first) ``TOMLKeyLocator`` gives it.
 struct TOMLTable: Sendable, Equatable {
-    /// Keys in the order they were first defined.
+    /// Every key of the table.
     private(set) var keys: [String] = []
     private(set) var values: [String: TOMLValue] = [:]
-    /// Where each key was defined (its first occurrence); used for error messages only.
-    private(set) var positions: [String: TOMLPosition] = [:]
-    /// Where the table itself was opened (header, inline brace or first dotted key); nil for the root.
-    var position: TOMLPosition?
 
     /// Creates an empty table.
-    init(position: TOMLPosition? = nil) {
-        self.position = position
-    }
+    init() {}
 
     /// Value for `key`, if defined.
     subscript(key: String) -> TOMLValue? { values[key] }
 
     /// Defines or replaces `key`; a new key is appended to `keys`.
-    mutating func set(_ key: String, _ value: TOMLValue, at position: TOMLPosition?) {
-        if values.updateValue(value, forKey: key) == nil {
-            keys.append(key)
-            if let position { positions[key] = position }
-        }
+    mutating func set(_ key: String, _ value: TOMLValue) {
+        if values.updateValue(value, forKey: key) == nil { keys.append(key) }
     }
 
-    /// Equality ignores positions: two tables are equal when they hold the same keys and values.
+    /// Two tables are equal when they hold the same keys and values, in whatever order.
     static func == (a: TOMLTable, b: TOMLTable) -> Bool {
         a.values == b.values
     }

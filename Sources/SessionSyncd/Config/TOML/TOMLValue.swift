@@ -1,6 +1,6 @@
 /// A parsed TOML value.
 ///
-/// Date-time values are not represented: the parser rejects them (the configuration never needs them).
+/// Date-time values are not represented: ``TOMLReader`` rejects them (the configuration never needs them).
 enum TOMLValue: Sendable, Equatable {
     case string(String)
     case integer(Int64)
