@@ -16,7 +16,7 @@ struct ResyncCommand: AsyncParsableCommand {
         let logger = options.logger(config)
         let connection = try await options.connect(config, logger: logger)
         defer { connection.close() }
-        try await connection.execute(SyncPipeline.sessionSettings)
+        try await connection.execute(SyncPipeline.sessionSettings + "; " + config.timeouts.sql)
         let pipeline = try await SyncPipeline.load(config, on: connection)
         let started = ContinuousClock.now
         var total = SyncPipeline.Result()

@@ -38,6 +38,8 @@ extension SyncConfiguration {
 
         if var t = try r.table("database") {
             dsn = try t.string("dsn")
+            timeouts.lockTimeout = try t.duration("lock_timeout_ms", unitNanoseconds: 1e6, allowZero: true) ?? timeouts.lockTimeout
+            timeouts.statementTimeout = try t.duration("statement_timeout_ms", unitNanoseconds: 1e6, allowZero: true) ?? timeouts.statementTimeout
             try t.finish()
         }
         if var t = try r.table("source") {
@@ -100,6 +102,16 @@ extension SyncConfiguration {
                 log.level = level
             }
             log.statsInterval = try t.duration("stats_interval_s", unitNanoseconds: 1e9, allowZero: true) ?? log.statsInterval
+            try t.finish()
+        }
+        if var t = try r.table("ha") {
+            ha.enabled = try t.bool("enabled") ?? ha.enabled
+            if let poll = try t.duration("poll_ms", unitNanoseconds: 1e6, allowZero: false) {
+                guard poll >= .milliseconds(10), poll <= HASettings.pollIntervalMax else {
+                    throw t.error(.invalidValue, "poll_ms", "must be between 10 and 10000")
+                }
+                ha.pollInterval = poll
+            }
             try t.finish()
         }
         if var t = try r.table("limits") {

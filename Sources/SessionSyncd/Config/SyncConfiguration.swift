@@ -7,6 +7,8 @@ import PickleCodec
 struct SyncConfiguration: Sendable {
     /// libpq conninfo or URI (`[database] dsn`); nil → `--dsn`, else libpq defaults and the PG* environment.
     var dsn: String?
+    /// Server-side bounds on the daemon's sessions (`[database] lock_timeout_ms`, `statement_timeout_ms`).
+    var timeouts: SessionTimeouts
     /// Table the web app writes (`[source] table`), optionally schema-qualified.
     var sourceTable: String
     /// Its key column (`[source] key_column`).
@@ -36,10 +38,13 @@ struct SyncConfiguration: Sendable {
     var log: LogSettings
     /// Resource bounds of the pickle decoder (`[limits]`).
     var limits: PickleLimits
+    /// Leader election among instances (`[ha]`).
+    var ha: HASettings
 
     /// Creates a configuration.
     /// - Parameters:
     ///   - dsn: default nil (use `--dsn`, else libpq defaults + PG*).
+    ///   - timeouts: default ``SessionTimeouts`` defaults (lock 5 s, statement 30 s).
     ///   - sourceTable: default `"sessions"`.
     ///   - keyColumn: default `"session_id"`.
     ///   - dataColumn: default `"data"`.
@@ -54,13 +59,15 @@ struct SyncConfiguration: Sendable {
     ///   - listen: default ``ListenSettings`` defaults.
     ///   - log: default ``LogSettings`` defaults.
     ///   - limits: default `PickleLimits.default`.
-    init(dsn: String? = nil, sourceTable: String = "sessions", keyColumn: String = "session_id", dataColumn: String = "data",
+    ///   - ha: default ``HASettings`` defaults (enabled, a standby tries every second).
+    init(dsn: String? = nil, timeouts: SessionTimeouts = SessionTimeouts(), sourceTable: String = "sessions", keyColumn: String = "session_id", dataColumn: String = "data",
          feed: FeedSettings = FeedSettings(),
          targetTable: String = "session_fields", errorsTable: String = "session_sync_errors", channel: String = "session_syncd",
          jsonColumn: String? = nil, daemonRole: String? = nil, columns: [ColumnMapping] = ColumnMapping.defaults,
          batch: BatchSettings = BatchSettings(), listen: ListenSettings = ListenSettings(), log: LogSettings = LogSettings(),
-         limits: PickleLimits = .default) {
+         limits: PickleLimits = .default, ha: HASettings = HASettings()) {
         self.dsn = dsn
+        self.timeouts = timeouts
         self.sourceTable = sourceTable
         self.keyColumn = keyColumn
         self.dataColumn = dataColumn
@@ -75,6 +82,7 @@ struct SyncConfiguration: Sendable {
         self.listen = listen
         self.log = log
         self.limits = limits
+        self.ha = ha
     }
 
     /// The design card: what every command uses when there is no configuration file.

@@ -20,4 +20,6 @@ enum DaemonEvent: Sendable {
     case queue(QueueFeed.Action)
     /// Queue feed: the deadline of the last wait may have passed.
     case queueTimer
+    /// The leader lock made this instance active or standby (``InstanceRole`` is already set).
+    case role(InstanceRole.Role)
 }

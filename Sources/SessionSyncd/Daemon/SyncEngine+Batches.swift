@@ -28,6 +28,7 @@ extension SyncEngine {
 
     func flush(_ batch: [SyncBatcher.Entry]) async {
         guard !batch.isEmpty, let pipeline else { return }
+        guard mayWrite else { return }  // standby: the leader's catch-up covers these sessions
         guard let conn = await queryConnection() else {
             batcher.requeue(batch)
             return

@@ -19,6 +19,10 @@ extension SyncEngine {
     }
 
     func catchUpPage() async {
+        guard mayWrite else {
+            catchUp.active = false
+            return
+        }
         guard let pipeline, let conn = await queryConnection() else { return }
         let limit = configuration.batch.catchupBatchSize
         do {

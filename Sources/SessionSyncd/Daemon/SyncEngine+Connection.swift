@@ -11,7 +11,7 @@ extension SyncEngine {
         while !shutdown.isRequested {
             do {
                 let conn = try await PGConnection.connect(connectionConfiguration, logger: logger)
-                try await conn.execute(SyncPipeline.sessionSettings)
+                try await conn.execute(SyncPipeline.sessionSettings + "; " + configuration.timeouts.sql)
                 connection = conn
                 backoff.reset()
                 return conn

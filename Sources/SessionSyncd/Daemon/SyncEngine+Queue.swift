@@ -33,6 +33,7 @@ extension SyncEngine {
 
     /// Reads the oldest entries, writes their sessions and deletes the entries in the same transactions.
     private func drainQueue() async -> QueueFeed.Action {
+        guard mayWrite else { return .none }  // standby: the entries wait for the leader
         guard let queue, let pipeline, let conn = await queryConnection() else { return queueFeed!.failed(now: .now) }
         let limit = max(1, configuration.batch.batchSize)
         do {
@@ -59,6 +60,7 @@ extension SyncEngine {
 
     /// Sets the wakeup flag.
     private func armQueue() async -> QueueFeed.Action {
+        guard mayWrite else { return .none }
         guard let queue, let conn = await queryConnection() else { return queueFeed!.failed(now: .now) }
         do {
             try await queue.arm(on: conn)

@@ -29,6 +29,15 @@ final class SyncEngine {
     /// Queue feed only: its tables and when to look at them (nil with the notify feed).
     var queue: QueueTable?
     var queueFeed: QueueFeed?
+    /// Active or standby (``InstanceRole``): set by the leader lock, read before every write, and by
+    /// whatever reports the role (sd_notify `STATUS=`, the status table).
+    let role: InstanceRole
+    /// The leader lock's loop (nil with `[ha] enabled = false`).
+    var leaderLock: LeaderLock?
+    /// The LISTEN connection while active (nil while standing by).
+    var listener: PGListener?
+    /// Forwards `listener`'s events into `events`.
+    var listenerForward: Task<Void, Never>?
     let continuation: AsyncStream<DaemonEvent>.Continuation
     let events: AsyncStream<DaemonEvent>
 
@@ -49,6 +58,7 @@ final class SyncEngine {
         self.connectionConfiguration = PGConnectionConfiguration(conninfo: conninfo)
         self.logger = logger
         self.logLevel = logLevel
+        self.role = InstanceRole(electing: configuration.ha.enabled)
         self.backoff = ReconnectBackoff(policy: ReconnectPolicy(initial: configuration.listen.reconnectInitial,
                                                                maximum: configuration.listen.reconnectMax))
         self.batcher = SyncBatcher(maxBatchSize: configuration.batch.batchSize, maxDelay: configuration.batch.batchDelay)
@@ -93,17 +103,16 @@ final class SyncEngine {
         queue = try await QueueTable.check(configuration, on: conn)
         if queue != nil { queueFeed = QueueFeed(pollInterval: configuration.feed.pollInterval) }
 
-        let listener = PGListener(configuration: PGListenerConfiguration(
-            connection: connectionConfiguration,
-            channels: [configuration.channel],
-            heartbeatTimeout: configuration.listen.heartbeat,
-            reconnect: ReconnectPolicy(initial: configuration.listen.reconnectInitial, maximum: configuration.listen.reconnectMax)),
-            logger: logger)
-        let forward = Task {
-            for await e in listener.events { cont.yield(.listener(e)) }
-            cont.yield(.listenerEnded)
+        if configuration.ha.enabled {
+            let key = LeaderKey(target: pipeline!.schema.target, channel: configuration.channel, salt: nil)
+            let lock = LeaderLock(conninfo: connectionConfiguration.conninfo, key: key, settings: configuration.ha,
+                                  listen: configuration.listen, role: role, logger: logger) { cont.yield(.role($0)) }
+            leaderLock = lock
+            logger.info("standing by until this instance holds the leader lock", metadata: ["ha.lock_key": "\(key.value)"])
+            lock.start()
+        } else {
+            startListening()
         }
-        listener.start()
         let statsInterval = configuration.log.statsInterval
         let statsTask = Task {
             guard statsInterval > .zero else { return }
@@ -115,6 +124,10 @@ final class SyncEngine {
 
         loop: for await event in events {
             switch event {
+            case .role(let new):
+                await apply(role: new)
+            case .listener where !role.isActive:
+                continue  // a stopped listener's last events
             case .listener(.listening(let generation)):
                 logger.info("listening; catching up", metadata: ["pg.channel": "\(configuration.channel)", "pg.generation": "\(generation)"])
                 startCatchUp()
@@ -132,7 +145,7 @@ final class SyncEngine {
                     "pg.error": "\(error.description)", "pg.retry_in_ms": "\(retryIn.components.seconds * 1000 + retryIn.components.attoseconds / 1_000_000_000_000_000)",
                 ])
             case .listenerEnded:
-                break loop
+                continue
             case .tick:
                 armedDeadline = nil
             case .catchUpPage(let id):
@@ -154,8 +167,9 @@ final class SyncEngine {
         }
 
         statsTask.cancel()
-        await listener.stop()
-        forward.cancel()
+        await stopListening()
+        // After the last write: a standby takes over as soon as this lock is released.
+        await leaderLock?.stop()
         connection?.close()
         connection = nil
         logger.info("stopped")
