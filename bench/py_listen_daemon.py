@@ -13,26 +13,18 @@ Connection from the PG* environment. Stops on SIGTERM.
 import argparse
 import base64
 import hashlib
+import os
 import pickle
 import select
 import signal
 import sys
-import types
 
 import psycopg2
 import psycopg2.extras
 
-
-class Storage(dict):  # web.utils.Storage, so the pickles load without web.py installed
-    pass
-
-
-Storage.__module__ = "web.utils"
-_web = types.ModuleType("web")
-_web.utils = types.ModuleType("web.utils")
-_web.utils.Storage = Storage
-sys.modules.setdefault("web", _web)
-sys.modules.setdefault("web.utils", _web.utils)
+# The shared web.utils.Storage stand-in, so the pickles load without web.py installed.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "lib"))
+import web.utils  # noqa: E402,F401
 
 UPSERT = """
 INSERT INTO {t} AS t (session_id, data_hash, uid, current_page, user_role, synced_at)
