@@ -31,7 +31,7 @@ import time
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "Tests", "differential", "stubs"))
+sys.path.insert(0, os.path.join(HERE, "..", "scripts", "lib"))
 from web.utils import Storage  # noqa: E402  (pickles as web.py's Storage does)
 
 PROTOCOLS = [0, 2, 4, 5]

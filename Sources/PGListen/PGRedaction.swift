@@ -1,62 +1,86 @@
-/// Removes passwords from connection strings and libpq messages before they are
+/// Removes secrets from connection strings and libpq messages before they are
 /// printed or logged.
 ///
-/// Handles key=value conninfo (`password=secret`, `password = 'it''s \' quoted'`),
-/// URI user info (`postgresql://user:secret@host/db`) and URI query parameters
-/// (`?password=secret&sslmode=require`). When in doubt it redacts more, not less.
+/// Every `key=value` pair has its value replaced by `***` unless the key is one of a few
+/// that never hold a secret (``PGRedaction/keptKeys``: host, port, dbname, user, sslmode, …).
+/// So `sslpassword`, a misspelled `pasword`, an unknown option and anything else are redacted,
+/// not only `password`. Handles key=value conninfo (`password=secret`,
+/// `password = 'it\'s quoted'`, unquoted `pass\ word` with backslash escapes as libpq reads
+/// them), URI user info (`postgresql://user:secret@host/db`) and URI query parameters
+/// (`?sslpassword=x&sslmode=require`), and libpq's `missing "=" after "<token>"`, which
+/// echoes a piece of the conninfo. When in doubt it redacts more, not less.
 public enum PGRedaction {
     /// The text that replaces a secret.
     public static let mask = "***"
 
-    /// Returns `text` with every password value replaced by `***`.
+    /// Keys whose values are kept: they name where and how to connect, never a secret.
+    /// Every other key's value is redacted (also `options`, which can carry anything).
+    public static let keptKeys: Set<String> = [
+        "host", "hostaddr", "port", "dbname", "user", "sslmode", "gssencmode", "application_name",
+        "fallback_application_name", "connect_timeout", "target_session_attrs", "load_balance_hosts",
+        "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+        "channel_binding", "replication", "client_encoding",
+    ]
+
+    /// Returns `text` with every conninfo value except those of ``keptKeys`` replaced by `***`.
     /// - Parameter text: a conninfo string, URI, or any message that might echo one.
     public static func redact(_ text: String) -> String {
-        redactURIUserInfo(redactKeyValues(text))
+        redactMissingEquals(redactURIUserInfo(redactKeyValues(text)))
     }
 
-    /// `password=...` anywhere, at a word boundary, case-insensitively.
+    private static func isKeyScalar(_ c: Unicode.Scalar) -> Bool {
+        c.properties.isAlphabetic || c == "_" || c == "-" || ("0"..."9").contains(c)
+    }
+
+    /// `key=value` anywhere (key at a word boundary): the value becomes `***` unless the key,
+    /// lowercased, is in ``keptKeys``. Inside a URI (after `://`, up to whitespace) `&` and `#`
+    /// also end an unquoted value.
     static func redactKeyValues(_ text: String) -> String {
         let chars = Array(text.unicodeScalars)
-        let key = Array("password".unicodeScalars)
         var out = String.UnicodeScalarView()
+        var inURI = false
         var i = 0
         while i < chars.count {
-            if matchesKey(chars, at: i, key: key) {
-                var j = i + key.count
+            let c = chars[i]
+            if c.properties.isWhitespace { inURI = false }
+            if c == ":", i + 2 < chars.count, chars[i + 1] == "/", chars[i + 2] == "/" { inURI = true }
+            if isKeyScalar(c), i == 0 || !isKeyScalar(chars[i - 1]) {
+                var k = i
+                while k < chars.count, isKeyScalar(chars[k]) { k += 1 }
+                var j = k
                 while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
                 if j < chars.count, chars[j] == "=" {
                     j += 1
                     while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
-                    out.append(contentsOf: chars[i..<(i + key.count)])
+                    let end = skipValue(chars, from: j, inURI: inURI)
+                    let key = String(String.UnicodeScalarView(chars[i..<k])).lowercased()
+                    out.append(contentsOf: chars[i..<k])
                     out.append("=")
-                    out.append(contentsOf: mask.unicodeScalars)
-                    i = skipValue(chars, from: j)
+                    let value = chars[j..<end]
+                    // A kept key's value with `=` or `\` may hide a pair (`user=a\ password=x`).
+                    if keptKeys.contains(key), !value.contains("="), !value.contains("\\") {
+                        out.append(contentsOf: value)
+                    } else {
+                        out.append(contentsOf: mask.unicodeScalars)
+                    }
+                    i = end
                     continue
                 }
+                out.append(contentsOf: chars[i..<k])
+                i = k
+                continue
             }
-            out.append(chars[i])
+            out.append(c)
             i += 1
         }
         return String(out)
     }
 
-    private static func matchesKey(_ chars: [Unicode.Scalar], at i: Int, key: [Unicode.Scalar]) -> Bool {
-        guard i + key.count <= chars.count else { return false }
-        if i > 0 {
-            let prev = chars[i - 1]
-            // Only a separator may precede the keyword: "mypassword=" is not the key.
-            if prev.properties.isAlphabetic || prev == "_" || ("0"..."9").contains(prev) { return false }
-        }
-        for k in 0..<key.count where chars[i + k].properties.lowercaseMapping != String(key[k]) {
-            return false
-        }
-        return true
-    }
-
-    /// Index just past a conninfo value: a quoted value ends at the unescaped closing
-    /// quote (or the end if unterminated); an unquoted one at whitespace or `&`
-    /// (URI query separator).
-    private static func skipValue(_ chars: [Unicode.Scalar], from start: Int) -> Int {
+    /// Index just past a conninfo value. Quoted (`'` as libpq, or `"`): up to the unescaped
+    /// closing quote, a backslash escaping the next character (the end if unterminated).
+    /// Unquoted: up to whitespace, a backslash escaping the next character (libpq reads
+    /// `a\ b` as `a b`); in a URI also up to `&` or `#`.
+    private static func skipValue(_ chars: [Unicode.Scalar], from start: Int, inURI: Bool) -> Int {
         var j = start
         if j < chars.count, chars[j] == "'" || chars[j] == "\"" {
             let quote = chars[j]
@@ -68,8 +92,31 @@ public enum PGRedaction {
             }
             return chars.count
         }
-        while j < chars.count, !chars[j].properties.isWhitespace, chars[j] != "&" { j += 1 }
-        return j
+        while j < chars.count {
+            let c = chars[j]
+            if c == "\\" { j += 2; continue }
+            if c.properties.isWhitespace { break }
+            if inURI, c == "&" || c == "#" { break }
+            j += 1
+        }
+        return min(j, chars.count)
+    }
+
+    /// libpq's `missing "=" after "<token>" in connection info string` quotes a token of the
+    /// conninfo, which may be a password written without its key: the token becomes `***`.
+    static func redactMissingEquals(_ text: String) -> String {
+        let marker = "missing \"=\" after \""
+        guard text.contains(marker) else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let range = rest.firstRange(of: marker) {
+            out += rest[..<range.upperBound]
+            rest = rest[range.upperBound...]
+            let close = rest.firstRange(of: "\" in connection info string")?.lowerBound ?? rest.endIndex
+            out += mask
+            rest = rest[close...]
+        }
+        return out + rest
     }
 
     /// `scheme://user:secret@host` → `scheme://user:***@host`, for every URI in the text.

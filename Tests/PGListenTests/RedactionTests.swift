@@ -15,6 +15,18 @@ import Testing
         ("postgresql://db/app?user=app&password=hunter2&sslmode=require", "hunter2"),
         ("postgresql://app@db/app?password=hunter2", "hunter2"),
         ("conninfo was: host=a password=hunter2\nsecond line", "hunter2"),
+        // Issue 15 item 7: every value, not only `password`'s.
+        ("host=db sslpassword=hunter2 sslmode=require", "hunter2"),
+        ("host=db pasword=hunter2 user=app", "hunter2"),
+        ("host=db passwd = 'hunter2' user=app", "hunter2"),
+        ("host=db password=hun\\ ter2 user=app", "ter2"),
+        ("host=db password=hun\\'ter2 user=app", "ter2"),
+        ("host=db password='hun\\' ter2' user=app", "ter2"),
+        ("host=db user=app\\ password=hunter2", "hunter2"),
+        ("postgresql://db/app?sslpassword=hunter2&sslmode=require", "hunter2"),
+        ("postgresql://db/app?pasword=hunter2", "hunter2"),
+        ("postgresql://db/app?user=app&options=-c%20x%3Dhunter2", "hunter2"),
+        ("missing \"=\" after \"hunter2\" in connection info string", "hunter2"),
     ])
     func removesPasswords(input: String, secret: String) {
         let redacted = PGRedaction.redact(input)
@@ -28,7 +40,11 @@ import Testing
         #expect(PGRedaction.redact("postgresql://app:secret@db:5432/app?sslmode=require")
                 == "postgresql://app:***@db:5432/app?sslmode=require")
         #expect(PGRedaction.redact("postgresql://app@db/app") == "postgresql://app@db/app")
-        #expect(PGRedaction.redact("mypassword=notakey host=x") == "mypassword=notakey host=x")
+        #expect(PGRedaction.redact("mypassword=secret host=x") == "mypassword=*** host=x")
+        #expect(PGRedaction.redact("host=db pasword=a\\ b sslpassword='c\\' d' port=5432 user=app")
+                == "host=db pasword=*** sslpassword=*** port=5432 user=app")
+        #expect(PGRedaction.redact("postgresql://db/app?user=app&sslpassword=x&sslmode=require")
+                == "postgresql://db/app?user=app&sslpassword=***&sslmode=require")
         #expect(PGRedaction.redact("password authentication failed for user \"app\"")
                 == "password authentication failed for user \"app\"")
     }

@@ -1,6 +1,7 @@
 # Installs what a fresh Debian machine lacks. Source this file.
 #   ensure_system_packages   postgresql, libpq-dev, pkg-config, python3-venv (apt-get)
 #   ensure_venv              .venv with the Python test helpers (hypothesis; web.py and psycopg2 for Tests/e2e)
+#   ensure_bench_venv        .venv with bench/run's packages (bench/requirements.txt)
 
 repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd; }
 
@@ -34,4 +35,16 @@ ensure_venv() {
         "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/scripts/requirements-test.txt"
     fi
     export SESSION_SYNCD_PYTHON="$venv/bin/python"
+}
+
+# .venv with bench/run's Python packages (bench/requirements.txt: matplotlib, psycopg2).
+ensure_bench_venv() {
+    local root; root=$(repo_root)
+    local venv="$root/.venv"
+    [ -x "$venv/bin/python" ] || { echo "deps: creating $venv" >&2; python3 -m venv "$venv"; }
+    if ! "$venv/bin/python" -c 'import matplotlib, psycopg2' 2>/dev/null; then
+        echo "deps: installing bench/requirements.txt into $venv" >&2
+        "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/bench/requirements.txt"
+    fi
+    export SESSION_SYNCD_BENCH_PYTHON="$venv/bin/python"
 }

@@ -15,31 +15,16 @@ import base64
 import datetime
 import hashlib
 import io
+import os
 import pickle
 import subprocess
 import sys
 import time
-import types
 
-# web.py's Storage, registered under its real module name so that pickles
-# reference web.utils.Storage exactly as an app's would.
-web = types.ModuleType("web")
-web_utils = types.ModuleType("web.utils")
-
-
-class Storage(dict):
-    def __getattr__(self, key):
-        try:
-            return self[key]
-        except KeyError as k:
-            raise AttributeError(k)
-
-
-Storage.__module__ = "web.utils"
-web_utils.Storage = Storage
-web.utils = web_utils
-sys.modules["web"] = web
-sys.modules["web.utils"] = web_utils
+# web.py's Storage: the shared stand-in next to this script (scripts/lib/web/utils.py), so
+# that pickles reference web.utils.Storage exactly as an app's would.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from web.utils import Storage  # noqa: E402
 
 
 def sid(n):

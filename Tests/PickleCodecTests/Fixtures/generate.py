@@ -40,21 +40,8 @@ def _module(name):
     return sys.modules[name]
 
 
-class Storage(dict):
-    """Stands in for web.utils.Storage (a dict with attribute access)."""
-
-    def __getattr__(self, key):
-        try:
-            return self[key]
-        except KeyError as k:
-            raise AttributeError(k)
-
-    def __setattr__(self, key, value):
-        self[key] = value
-
-
-Storage.__module__ = "web.utils"
-_module("web.utils").Storage = Storage
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "scripts", "lib"))
+from web.utils import Storage  # noqa: E402  (the shared stand-in for web.utils.Storage)
 
 ZERO = datetime.timedelta(0)
 

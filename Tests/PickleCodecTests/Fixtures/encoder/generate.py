@@ -25,7 +25,7 @@ import sys
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "differential", "stubs"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "scripts", "lib"))
 import web.utils  # noqa: E402  (the stand-in Storage)
 
 assert sys.version_info[:2] == (3, 11), "generate with CPython 3.11"

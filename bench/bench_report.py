@@ -1,0 +1,198 @@
+"""bench/run's report: docs/benchmarks.md (tables) and its PNG plots, from one run's results.
+
+Everything above the history marker is rewritten by each run; the text below it (the
+before/after ratios of the optimisation work, written by hand with commits named) is kept.
+"""
+import os
+import platform
+import statistics
+import subprocess
+
+MARK = "<!-- bench/run keeps everything below this line -->"
+LABEL = {"run": "session-syncd `run` (cold start)", "resync": "session-syncd `resync`",
+         "python": "Python LISTEN daemon (bench/py_listen_daemon.py)", "floor": "PostgreSQL's floor (bench/floor_upsert.sql)"}
+
+
+def percentiles(ms):
+    if not ms:
+        return (0.0, 0.0, 0.0)
+    s = sorted(ms)
+    return (s[int(0.5 * (len(s) - 1))], s[int(0.99 * (len(s) - 1))], s[-1])
+
+
+def sh(*argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def machine():
+    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
+    os_name = next((l.split("=", 1)[1].strip().strip('"') for l in open("/etc/os-release") if l.startswith("PRETTY_NAME")), "?")
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    swift = sh("swift", "--version").splitlines()
+    return {"os": os_name, "cores": os.cpu_count(), "mem_gib": int(mem) / 1024 / 1024, "cpu": cpu,
+            "kernel": platform.release(), "swift": swift[0] if swift else "?"}
+
+
+def med(rs, key):
+    return statistics.median(r[key] for r in rs)
+
+
+def write(res, out, args):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    plots = os.path.join(os.path.dirname(out), "benchmarks")
+    os.makedirs(plots, exist_ok=True)
+    m = machine()
+    commit = sh("git", "-C", root, "rev-parse", "--short", "HEAD")
+    dirty = " (with uncommitted changes)" if sh("git", "-C", root, "status", "--porcelain", "--untracked-files=no") else ""
+    L = ["# Benchmarks", "",
+         "Written by `bench/run`" + (" `--quick`" if res["quick"] else "") + " — do not edit above the marker at the end; "
+         "it is rewritten by every run. Not a test: nothing asserts a time. Every figure on this page comes from one run, "
+         "side by side, on one machine.", "",
+         f"- **Machine**: {m['os']}, {m['cores']} cores ({m['cpu']}), {m['mem_gib']:.0f} GiB, Linux {m['kernel']}; "
+         f"{m['swift']}; PostgreSQL {res['pg']} (throwaway cluster, unix socket, `track_commit_timestamp = on`, "
+         "default durability; the daemons write with `synchronous_commit = off` on their own connection)",
+         f"- **Commit**: `{commit}`{dirty}, release build",
+         f"- **Load average** (1/5/15 min): {' / '.join(res['load_start'])} at the start, {' / '.join(res['load_end'])} at the end "
+         f"(2 cores shared with other work: figures move with it; compare within this page only)",
+         f"- **Data**: {res['n']:,} web.py sessions (web.utils.Storage, ~9 keys, pickle protocol 2, base64, ~0.5 KB), "
+         "key `CHAR(128) UNIQUE`, 1,000 users; mapping `uid` → users(id), `current_page`, `user_role`",
+         f"- **Run took** {res['duration'] / 60:.1f} min", ""]
+    S = res["sections"]
+    if "sync" in S:
+        runs = S["sync"]
+        reps = len(runs["run"])
+        L += [f"## Sync of {res['n']:,} pending sessions", "",
+              f"Time from start until every session is in its table (`session_fields` empty before each run; the Python "
+              f"daemon's `py_fields` likewise), median of {reps} run(s), the order rotated per repetition. CPU: user + system "
+              "seconds of the process (`wait4` rusage); PostgreSQL: CPU seconds of all server processes over the same run.", "",
+              "| contender | time (s) | sessions/s | process CPU (s) | PostgreSQL CPU (s) | peak RSS (MiB) | runs (s) |",
+              "|---|---|---|---|---|---|---|"]
+        for w in ("run", "resync", "python", "floor"):
+            rs = runs[w]
+            L.append(f"| {LABEL[w]} | {med(rs, 'wall'):.2f} | {med(rs, 'rate'):,.0f} | {med(rs, 'cpu'):.2f} | "
+                     f"{med(rs, 'server_cpu'):.2f} | {med(rs, 'maxrss'):.1f} | {', '.join('%.2f' % r['wall'] for r in rs)} |")
+        run, py, fl = med(runs["run"], "rate"), med(runs["python"], "rate"), med(runs["floor"], "rate")
+        rs_rate = med(runs["resync"], "rate")
+        L += ["", "**Goals (issue 12), from the medians above:**", "",
+              "| goal | `run` | `resync` |", "|---|---|---|",
+              f"| sync ≥ 0.8× PostgreSQL's floor | {run / fl:.2f}× | {rs_rate / fl:.2f}× |",
+              f"| ≥ 1.5× the Python daemon's rate | {run / py:.2f}× | {rs_rate / py:.2f}× |",
+              f"| ≤ 1/5 of the Python daemon's CPU time | 1/{med(runs['python'], 'cpu') / max(med(runs['run'], 'cpu'), 1e-9):.1f} | "
+              f"1/{med(runs['python'], 'cpu') / max(med(runs['resync'], 'cpu'), 1e-9):.1f} |", ""]
+        L += ["The Python daemon: psycopg2, `LISTEN`, `pickle.loads` (it executes the pickles), `execute_values` upserts of "
+              "1,000 rows with the uid checked against users in the statement and a real foreign key; no hash guard, no "
+              "errors table. The floor: the guarded upsert of rows decoded beforehand, one prepared statement per batch "
+              "of the same size from a `psql` script, so no decoding and no session data on the wire.", ""]
+    if "batch" in S:
+        bt = S["batch"]
+        sizes = sorted(bt["resync"])
+        L += ["## Throughput by batch size", "",
+              "`resync` with `catchup_batch_size` = B, and the floor with batches of B (sessions/s, median of "
+              f"{len(bt['resync'][sizes[0]])}).", "",
+              "| batch size | `resync` | floor | `resync` / floor |", "|---|---|---|---|"]
+        for b in sizes:
+            a, f = med(bt["resync"][b], "rate"), med(bt["floor"][b], "rate")
+            L.append(f"| {b:,} | {a:,.0f} | {f:,.0f} | {a / f:.2f} |")
+        L += ["", "![throughput by batch size](benchmarks/throughput-by-batch.png)", ""]
+        plot_batch(bt, os.path.join(plots, "throughput-by-batch.png"))
+    if "lag" in S:
+        lag = S["lag"]
+        L += ["## Lag at steady write rates", "",
+              f"pgbench changes random sessions (web.py's save) at R writes/s for {args.lag_seconds} s while the daemon "
+              "runs (its sessions commit with `synchronous_commit = off`: with a WAL flush inside the cluster-wide NOTIFY commit lock this machine's ceiling is ~2,000 session-changing commits/s, see docs/daemon-figures.md); lag = commit of the session's last change → commit that made it visible in the daemon's table "
+              "(`pg_xact_commit_timestamp`), over every session changed.", "",
+              "| daemon | target writes/s | achieved | sessions | p50 (ms) | p99 (ms) | max (ms) | load |",
+              "|---|---|---|---|---|---|---|---|"]
+        for who, byrate in lag.items():
+            for rate, r in byrate.items():
+                p = percentiles(r["ms"])
+                L.append(f"| {who} | {rate:,} | {r['achieved']:,.0f} | {len(r['ms']):,} | {p[0]:.1f} | {p[1]:.1f} | {p[2]:.1f} | {r['load']} |")
+        L += ["", "![lag distribution](benchmarks/lag.png)", ""]
+        plot_lag(lag, os.path.join(plots, "lag.png"))
+    if "rss" in S:
+        r = S["rss"]
+        L += ["## Memory of the daemon", "",
+              f"One `run` process: cold start with {res['n']:,} pending sessions, idle, then {r['updates']:,} updates "
+              "(SQL `UPDATE`s of 10,000 sessions each, as fast as the server takes them; one NOTIFY per session), "
+              "idle again. VmRSS sampled every 0.1 s.", "",
+              "| phase | RSS (MiB) |", "|---|---|",
+              f"| peak during the {res['n']:,}-session sync | {r['sync_peak']:.1f} |",
+              f"| idle after it | {r['idle']:.1f} |",
+              f"| after {r['updates']:,} updates, idle again | {r['after']:.1f} |",
+              f"| peak over the whole run | {r['peak']:.1f} |", "",
+              "![RSS over the run](benchmarks/rss.png)", ""]
+        plot_rss(r, os.path.join(plots, "rss.png"))
+    history = ""
+    if os.path.exists(out):
+        old = open(out).read()
+        if MARK in old:
+            history = old.split(MARK, 1)[1]
+    if not history.strip():
+        history = "\n\n## History: before and after\n\n(Ratios from earlier runs, commits named.)\n"
+    open(out, "w").write("\n".join(L) + "\n" + MARK + history)
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_batch(bt, path):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for w in ("resync", "floor"):
+        sizes = sorted(bt[w])
+        ax.plot(sizes, [med(bt[w][b], "rate") for b in sizes], marker="o", label=LABEL[w])
+    ax.set_xscale("log")
+    ax.set_xlabel("batch size (sessions)")
+    ax.set_ylabel("sessions/s")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    ax.set_title("Full sync throughput by batch size")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_lag(lag, path):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for who, byrate in lag.items():
+        for rate, r in byrate.items():
+            s = sorted(r["ms"])
+            if not s:
+                continue
+            ax.plot(s, [(i + 1) / len(s) for i in range(len(s))], label=f"{who}, {rate}/s",
+                    linestyle="-" if who == "session-syncd" else "--")
+    ax.set_xscale("log")
+    ax.set_xlabel("lag, commit → visible (ms)")
+    ax.set_ylabel("fraction of sessions")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title("Lag distribution (CDF)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_rss(r, path):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot([t for t, _ in r["samples"]], [m for _, m in r["samples"]])
+    for name, t in r["marks"].items():
+        ax.axvline(t, color="grey", alpha=0.4)
+        ax.text(t, ax.get_ylim()[1] * 0.95, name, rotation=90, fontsize=7, va="top")
+    ax.set_xlabel("seconds since start")
+    ax.set_ylabel("RSS (MiB)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.set_title("session-syncd run: RSS over the run")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
