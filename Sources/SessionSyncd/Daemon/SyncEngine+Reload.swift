@@ -34,6 +34,7 @@ extension SyncEngine {
         applied.errorsTable = configuration.errorsTable
         applied.feed = configuration.feed
         applied.listen = configuration.listen
+        applied.ha = configuration.ha; applied.timeouts = configuration.timeouts
         applied.log.format = configuration.log.format; applied.log.statsInterval = configuration.log.statsInterval
         guard let conn = await queryConnection() else { return }
         do {
@@ -70,6 +71,10 @@ extension SyncEngine {
     static func restartOnlyChanges(from running: SyncConfiguration, to fresh: SyncConfiguration) -> [String] {
         var changed: [String] = []
         if fresh.dsn != running.dsn { changed.append("database.dsn") }
+        if fresh.timeouts.lockTimeout != running.timeouts.lockTimeout { changed.append("database.lock_timeout_ms") }
+        if fresh.timeouts.statementTimeout != running.timeouts.statementTimeout { changed.append("database.statement_timeout_ms") }
+        if fresh.ha.enabled != running.ha.enabled { changed.append("ha.enabled") }
+        if fresh.ha.pollInterval != running.ha.pollInterval { changed.append("ha.poll_ms") }
         if fresh.sourceTable != running.sourceTable { changed.append("source.table") }
         if fresh.keyColumn != running.keyColumn { changed.append("source.key_column") }
         if fresh.dataColumn != running.dataColumn { changed.append("source.data_column") }

@@ -9,8 +9,8 @@ import PickleCodec
 /// constraint error (a user deleted between check and insert, a value the
 /// database rejects), the batch is retried one session at a time, and a session
 /// that still fails is written with every column NULL and the SQLSTATE recorded.
-/// Only connection errors (and repeated deadlocks) propagate: the caller
-/// reconnects and retries.
+/// Only connection errors, lock or statement timeouts (and repeated deadlocks)
+/// propagate: the caller reconnects or waits, and retries.
 struct SyncPipeline: Sendable {
     let configuration: SyncConfiguration
     let schema: SyncSchema
@@ -95,7 +95,7 @@ struct SyncPipeline: Sendable {
                 result.problems = report(decoded, outcome, logger: logger)
                 return result
             } catch {
-                if error.isConnectionError { throw error }
+                if error.isConnectionError || Self.isWaitBound(error) { throw error }
                 if Self.isTransient(error), attempt < configuration.batch.maxRetries {
                     attempt += 1
                     logger.debug("batch retried after a transient error", metadata: ["pg.sqlstate": "\(error.sqlState ?? "")"])
@@ -126,6 +126,13 @@ struct SyncPipeline: Sendable {
     /// data_hash, and the catch-up that follows the daemon's reconnect re-syncs it.
     static let sessionSettings = "SET synchronous_commit TO off"
 
+    /// `lock_timeout` (55P03) or `statement_timeout` / a cancel (57014): nothing is wrong with the
+    /// sessions, a lock or the server was too slow. The batch goes back to the caller (which logs it,
+    /// waits a backoff delay and retries it whole) instead of being written one by one as rejected.
+    static func isWaitBound(_ error: PGError) -> Bool {
+        error.sqlState == "55P03" || error.sqlState == "57014"
+    }
+
     /// Serialization failures, deadlocks and a lost prepared statement: the same statement may succeed when repeated.
     static func isTransient(_ error: PGError) -> Bool {
         error.sqlState == "40001" || error.sqlState == "40P01" || error.sqlState == "26000"
@@ -147,7 +154,7 @@ struct SyncPipeline: Sendable {
             r.written += outcome.written
             r.problems += report([fallback], outcome, logger: logger)
         } catch {
-            if error.isConnectionError { throw error }
+            if error.isConnectionError || Self.isWaitBound(error) { throw error }
             logger.error("session could not be written", metadata: [
                 "sync.session_ref": "\(SessionRef(session.key))", "pg.sqlstate": "\(error.sqlState ?? "")",
             ])
