@@ -61,9 +61,7 @@ import Testing
     /// NULL later makes the row NULLs, not stale.
     @Test(arguments: FeedSettings.Kind.allCases)
     func nullDataIsCountedApartAndInSync(feed: FeedSettings.Kind) async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install(feed: feed)
             _ = try await db.connection.query("INSERT INTO sessions (session_id, data) VALUES ('nul', NULL)")
             try await db.put("ok", try TestPickle.base64("{'uid': 1, 'current_page': '/a', 'user_role': 'r'}"))
@@ -87,10 +85,6 @@ import Testing
             _ = try await daemon?.stop()
             daemon = try await db.startDaemon(feed: feed)
             #expect(daemon?.log.contains("\"sync.sessions\":\"0\"") == true || daemon?.log.contains("sync.sessions=0") == true, "\(daemon?.log ?? "")")
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 }
