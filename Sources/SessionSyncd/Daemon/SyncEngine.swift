@@ -23,7 +23,7 @@ final class SyncEngine {
     var pipeline: SyncPipeline?
     var backoff: ReconnectBackoff
     var batcher: SyncBatcher
-    var stats = LagStats()
+    var stats = DaemonStats()
     var armedDeadline: ContinuousClock.Instant?
     var catchUp = CatchUp(id: 0)
     /// Queue feed only: its tables and when to look at them (nil with the notify feed).
@@ -38,6 +38,14 @@ final class SyncEngine {
     var listener: PGListener?
     /// Forwards `listener`'s events into `events`.
     var listenerForward: Task<Void, Never>?
+    /// This process in the status table (a fresh id per start).
+    let identity = InstanceIdentity.current()
+    /// Writes the status row on its own connection (nil with `[status] interval_s = 0`).
+    var statusWriter: StatusWriter?
+    /// The LISTEN connection is up (between `.listening` and `.disconnected`).
+    var listening = false
+    /// Why this instance cannot work, when it found out (the status row's `warning`).
+    var connectionWarning: String?
     let continuation: AsyncStream<DaemonEvent>.Continuation
     let events: AsyncStream<DaemonEvent>
 
@@ -102,6 +110,7 @@ final class SyncEngine {
         pipeline = try await SyncPipeline.load(configuration, on: conn)
         queue = try await QueueTable.check(configuration, on: conn)
         if queue != nil { queueFeed = QueueFeed(pollInterval: configuration.feed.pollInterval) }
+        let statusTask = startStatus()
 
         if configuration.ha.enabled {
             let key = LeaderKey(target: pipeline!.schema.target, channel: configuration.channel, salt: nil)
@@ -129,6 +138,7 @@ final class SyncEngine {
             case .listener where !role.isActive:
                 continue  // a stopped listener's last events
             case .listener(.listening(let generation)):
+                listening = true
                 logger.info("listening; catching up", metadata: ["pg.channel": "\(configuration.channel)", "pg.generation": "\(generation)"])
                 startCatchUp()
                 if queueFeed != nil { schedule(queueFeed!.listening()) }
@@ -141,6 +151,7 @@ final class SyncEngine {
                 stats.recordNotification(at: now)
                 if !n.payload.isEmpty { _ = batcher.add(n.payload, now: now) }
             case .listener(.disconnected(let error, let retryIn)):
+                listening = false
                 logger.warning("LISTEN connection lost; reconnecting", metadata: [
                     "pg.error": "\(error.description)", "pg.retry_in_ms": "\(retryIn.components.seconds * 1000 + retryIn.components.attoseconds / 1_000_000_000_000_000)",
                 ])
@@ -152,6 +163,8 @@ final class SyncEngine {
                 if id == catchUp.id, catchUp.active { await catchUpPage() }
             case .stats:
                 StatsLine.log(stats.takeSnapshot(now: .now), to: logger)
+            case .status:
+                reportStatus()
             case .terminate(let sig):
                 logger.info("stopping", metadata: ["signal": "\(sig == SIGTERM ? "TERM" : "INT")"])
                 break loop
@@ -167,7 +180,9 @@ final class SyncEngine {
         }
 
         statsTask.cancel()
+        statusTask?.cancel()
         await stopListening()
+        await finishStatus()
         // After the last write: a standby takes over as soon as this lock is released.
         await leaderLock?.stop()
         connection?.close()
