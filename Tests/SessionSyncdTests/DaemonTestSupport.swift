@@ -16,11 +16,17 @@ extension DaemonTestDatabase {
     }
 
     /// Starts `session-syncd run` against this database and waits for its first catch-up.
-    func startDaemon(config: String? = nil) async throws -> DaemonProcess {
+    /// - Parameters:
+    ///   - config: a configuration file.
+    ///   - environment: variables for the daemon (``DaemonProcess/init(_:environment:logURL:)``).
+    ///   - logURL: its stderr file.
+    ///   - waitFor: the log text that means started (default the first catch-up's).
+    func startDaemon(config: String? = nil, environment: [String: String] = [:], logURL: URL? = nil,
+                     waitFor: String = "caught up") async throws -> DaemonProcess {
         var args = ["run", "--dsn", conninfo]
         if let config { args += ["--config", config] }
-        let daemon = try DaemonProcess(args)
-        let ready = try await daemon.waitForLog("caught up")
+        let daemon = try DaemonProcess(args, environment: environment, logURL: logURL)
+        let ready = try await daemon.waitForLog(waitFor)
         #expect(ready, "daemon did not catch up; log:\n\(daemon.log)")
         return daemon
     }

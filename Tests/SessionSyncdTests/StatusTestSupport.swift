@@ -33,7 +33,3 @@ extension DaemonTestDatabase {
         }
     }
 }
-
-extension DaemonProcess {
-    var pid: Int32 { process.processIdentifier }
-}

@@ -46,6 +46,12 @@ final class SyncEngine {
     var listening = false
     /// Why this instance cannot work, when it found out (the status row's `warning`).
     var connectionWarning: String?
+    /// sd_notify: READY, STATUS, WATCHDOG, RELOADING, STOPPING (silent without `$NOTIFY_SOCKET`).
+    let notifier: SystemdNotifier
+    /// When to ping systemd's watchdog (nil unless systemd asked, `$WATCHDOG_USEC`).
+    var watchdog: Watchdog?
+    /// Whether `READY=1` was sent (once: after the first catch-up, or when standing by).
+    var readySent = false
     let continuation: AsyncStream<DaemonEvent>.Continuation
     let events: AsyncStream<DaemonEvent>
 
@@ -60,13 +66,17 @@ final class SyncEngine {
     ///   - logger: the daemon's logger.
     ///   - logLevel: the shared level `logger` (and every logger made from the same bootstrap) reads;
     ///     a reload sets it to `[log] level`.
-    init(configuration: SyncConfiguration, configPath: String?, conninfo: String, logger: Logger, logLevel: LogLevelControl) {
+    ///   - notifier: sd_notify; by default from the process environment.
+    init(configuration: SyncConfiguration, configPath: String?, conninfo: String, logger: Logger, logLevel: LogLevelControl,
+         notifier: SystemdNotifier? = nil) {
         self.configuration = configuration
         self.configPath = configPath
         self.connectionConfiguration = PGConnectionConfiguration(conninfo: conninfo)
         self.logger = logger
         self.logLevel = logLevel
         self.role = InstanceRole(electing: configuration.ha.enabled)
+        self.notifier = notifier ?? SystemdNotifier(logger: logger)
+        self.watchdog = self.notifier.watchdog.map { Watchdog(interval: $0.pingInterval) }
         self.backoff = ReconnectBackoff(policy: ReconnectPolicy(initial: configuration.listen.reconnectInitial,
                                                                maximum: configuration.listen.reconnectMax))
         self.batcher = SyncBatcher(maxBatchSize: configuration.batch.batchSize, maxDelay: configuration.batch.batchDelay)
@@ -80,12 +90,16 @@ final class SyncEngine {
         let cont = continuation
         let shutdown = self.shutdown
         let logger = self.logger
+        let notifier = self.notifier
         let signals = SignalSource(signals: [SIGTERM, SIGINT, SIGHUP]) { sig in
             if sig == SIGHUP {
                 cont.yield(.reload)
                 return
             }
             if shutdown.request() {
+                // From the signal's thread: even a loop stuck in a batch tells systemd at once.
+                notifier.send(.status(NotifyStatus.stopping))
+                notifier.send(.stopping)
                 cont.yield(.terminate(signal: sig))
                 DispatchQueue.global().asyncAfter(deadline: .now() + Self.shutdownGrace) {
                     logger.warning("shutdown took too long; exiting, the open batch is rolled back by the server")
@@ -105,6 +119,7 @@ final class SyncEngine {
             "sync.target": "\(configuration.targetTable)",
         ])
 
+        notifier.send(.status(NotifyStatus.starting))
         // The query connection first: it checks that `install` has run.
         guard let conn = await queryConnection() else { return 0 }
         pipeline = try await SyncPipeline.load(configuration, on: conn)
@@ -115,7 +130,8 @@ final class SyncEngine {
         if configuration.ha.enabled {
             let key = LeaderKey(target: pipeline!.schema.target, channel: configuration.channel, salt: nil)
             let lock = LeaderLock(conninfo: connectionConfiguration.conninfo, key: key, settings: configuration.ha,
-                                  listen: configuration.listen, role: role, logger: logger) { cont.yield(.role($0)) }
+                                  listen: configuration.listen, role: role, logger: logger,
+                                  onChange: { cont.yield(.role($0)) }, onStandingBy: { cont.yield(.standingBy) })
             leaderLock = lock
             logger.info("standing by until this instance holds the leader lock", metadata: ["ha.lock_key": "\(key.value)"])
             lock.start()
@@ -130,6 +146,7 @@ final class SyncEngine {
                 cont.yield(.stats)
             }
         }
+        let watchdogTask = startWatchdogTimer()
 
         loop: for await event in events {
             switch event {
@@ -162,14 +179,20 @@ final class SyncEngine {
             case .catchUpPage(let id):
                 if id == catchUp.id, catchUp.active { await catchUpPage() }
             case .stats:
-                StatsLine.log(stats.takeSnapshot(now: .now), to: logger)
+                let snapshot = stats.takeSnapshot(now: .now)
+                StatsLine.log(snapshot, to: logger)
+                if readySent { notifier.send(.status(NotifyStatus.summary(role: role.current, snapshot, interval: statsInterval))) }
             case .status:
                 reportStatus()
             case .terminate(let sig):
                 logger.info("stopping", metadata: ["signal": "\(sig == SIGTERM ? "TERM" : "INT")"])
                 break loop
             case .reload:
-                await reload()
+                await reloadNotifying()
+            case .standingBy:
+                standingBy()
+            case .watchdog:
+                await watchdogIntervalElapsed()
             case .queue(let action):
                 await queueStep(action)
             case .queueTimer:
@@ -181,6 +204,7 @@ final class SyncEngine {
 
         statsTask.cancel()
         statusTask?.cancel()
+        watchdogTask?.cancel()
         await stopListening()
         await finishStatus()
         // After the last write: a standby takes over as soon as this lock is released.

@@ -49,6 +49,11 @@ struct DaemonStats: Sendable {
         lastNotification = instant
     }
 
+    /// The stats line's interval so far (nothing is reset).
+    func snapshot(now: ContinuousClock.Instant) -> LagStats.Snapshot {
+        line.snapshot(now: now)
+    }
+
     /// The stats line's interval; starts the next one.
     mutating func takeSnapshot(now: ContinuousClock.Instant) -> LagStats.Snapshot {
         line.takeSnapshot(now: now)
