@@ -48,6 +48,35 @@ $check$;
 
 REVOKE ALL ON FUNCTION session_syncd.check_adoptable(regclass, text, regclass, name) FROM PUBLIC;
 
+-- Upgrade of a target or errors table made by an earlier version: its foreign key to the
+-- source gets ON UPDATE CASCADE (and ON DELETE CASCADE), so the web app's UPDATE of a session
+-- id moves the mirrored rows along instead of failing. Unchanged when it has both already.
+CREATE OR REPLACE FUNCTION session_syncd.cascade_key_updates(rel regclass, source regclass, key_column name) RETURNS void
+LANGUAGE plpgsql AS $cascade$
+DECLARE
+    fk name;
+BEGIN
+    FOR fk IN
+        SELECT c.conname FROM pg_constraint c
+        WHERE c.conrelid = rel AND c.contype = 'f' AND c.confrelid = source
+          AND c.conkey = ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = rel AND attname = key_column)]
+          AND (c.confupdtype <> 'c' OR c.confdeltype <> 'c')
+    LOOP
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I FOREIGN KEY (%I) REFERENCES %s (%I) '
+                       'ON DELETE CASCADE ON UPDATE CASCADE', rel, fk, fk, key_column, source, key_column);
+    END LOOP;
+END
+$cascade$;
+
+REVOKE ALL ON FUNCTION session_syncd.cascade_key_updates(regclass, regclass, name) FROM PUBLIC;
+
+-- The names of the two lock tables of a target table (unquoted, in schema session_syncd):
+-- kind 'writers' (every write transaction of session_fields) or 'leader' ([ha] leader election).
+CREATE OR REPLACE FUNCTION session_syncd.lock_table(target regclass, kind text) RETURNS name
+    LANGUAGE sql STABLE
+    RETURN (SELECT left(kind || '_' || n.nspname || '_' || c.relname, 63)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = target);
+
 CREATE OR REPLACE FUNCTION session_syncd.setup(
     source regclass,        -- the web app's table, e.g. 'sessions' or 'app.sessions'
     key_column name,        -- its key, e.g. session_id (CHAR(n), VARCHAR or TEXT)
@@ -70,6 +99,8 @@ DECLARE
     fn_oid oid;
     src_schema name;
     src_name name;
+    lock_kind text;
+    lock_name name;
 BEGIN
     IF channel IS NULL OR channel = '' OR length(channel) > 63 THEN
         RAISE EXCEPTION 'session_syncd.setup: invalid channel name';
@@ -105,7 +136,7 @@ BEGIN
     target_rel := to_regclass(target_q);
     IF target_rel IS NULL THEN
         EXECUTE format(
-            'CREATE TABLE %s (%I %s PRIMARY KEY REFERENCES %s (%I) ON DELETE CASCADE, '
+            'CREATE TABLE %s (%I %s PRIMARY KEY REFERENCES %s (%I) ON DELETE CASCADE ON UPDATE CASCADE, '
             'data_hash bytea, mapping_hash bytea, synced_at timestamptz NOT NULL DEFAULT now())',
             target_q, key_column, key_type, source, key_column);
         EXECUTE format('COMMENT ON TABLE %s IS %L', target_q,
@@ -113,6 +144,7 @@ BEGIN
         target_rel := to_regclass(target_q);
     ELSE
         PERFORM session_syncd.check_adoptable(target_rel, 'target', source, key_column);
+        PERFORM session_syncd.cascade_key_updates(target_rel, source, key_column);
         -- Upgrade: bookkeeping columns of later versions.
         IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = target_rel AND attname = 'data_hash' AND NOT attisdropped) THEN
             EXECUTE format('ALTER TABLE %s ADD COLUMN data_hash bytea', target_q);
@@ -130,7 +162,7 @@ BEGIN
     IF errors_rel IS NULL THEN
         EXECUTE format(
             'CREATE TABLE %s ('
-            '%I %s NOT NULL REFERENCES %s (%I) ON DELETE CASCADE, '
+            '%I %s NOT NULL REFERENCES %s (%I) ON DELETE CASCADE ON UPDATE CASCADE, '
             'column_name text NOT NULL, '
             'value_excerpt text, '
             'reason text NOT NULL, '
@@ -143,7 +175,23 @@ BEGIN
             'session-syncd: values that could not be stored in ' || target || ' (column $data: undecodable session)');
     ELSE
         PERFORM session_syncd.check_adoptable(errors_rel, 'errors', source, key_column);
+        PERFORM session_syncd.cascade_key_updates(errors_rel, source, key_column);
     END IF;
+
+    -- The locks (issue 15 item 2): writers of the target table serialize on one table lock, and
+    -- the [ha] leader holds another. Two empty tables in schema session_syncd, owned by the
+    -- installer, locked with LOCK TABLE ... IN EXCLUSIVE MODE, which needs UPDATE on the table:
+    -- only the owner, superusers and the daemon's role (grant_daemon) can take them. Any role can
+    -- take any advisory lock, so an advisory key would let the web app's role stall every write.
+    FOREACH lock_kind IN ARRAY ARRAY['writers', 'leader'] LOOP
+        lock_name := session_syncd.lock_table(target_rel, lock_kind);
+        IF to_regclass(format('session_syncd.%I', lock_name)) IS NULL THEN
+            EXECUTE format('CREATE TABLE session_syncd.%I ()', lock_name);
+            EXECUTE format('COMMENT ON TABLE session_syncd.%I IS %L', lock_name,
+                'session-syncd: empty; locked by ' || CASE lock_kind WHEN 'writers' THEN 'every write transaction of '
+                ELSE 'the active instance (leader election) of ' END || target_rel::text);
+        END IF;
+    END LOOP;
 
     -- The trigger function: one per source table, key column and channel baked in
     -- (no dynamic SQL per row: the web app's writes stay cheap).
@@ -151,7 +199,12 @@ BEGIN
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source;
     fn_name := left('notify_' || src_schema || '_' || src_name, 63);
     fn_q := format('session_syncd.%I', fn_name);
-    fn_body := format(E'\nBEGIN\n    PERFORM pg_notify(%L, NEW.%I::text);\n    RETURN NULL;\nEND\n', channel, key_column);
+    -- A NOTIFY payload must be under 8000 bytes: a longer id is sent as an empty payload, which
+    -- makes the daemon run a catch-up (it finds the session by its hash), so the web app's
+    -- INSERT or UPDATE never fails because of the notification.
+    fn_body := format(E'\nBEGIN\n    IF octet_length(NEW.%I::text) < 8000 THEN\n        PERFORM pg_notify(%L, NEW.%I::text);\n'
+                      '    ELSE\n        PERFORM pg_notify(%L, %L);\n    END IF;\n    RETURN NULL;\nEND\n',
+                      key_column, channel, key_column, channel, '');
     SELECT p.oid INTO fn_oid FROM pg_proc p
     WHERE p.pronamespace = 'session_syncd'::regnamespace AND p.proname = fn_name AND p.pronargs = 0;
     IF fn_oid IS NULL OR (SELECT prosrc FROM pg_proc WHERE oid = fn_oid) IS DISTINCT FROM fn_body THEN

@@ -4,6 +4,7 @@
 --   column of each table that mapped columns reference (column privileges: the
 --   daemon never reads users.name, users.password_hash, ...),
 --   SELECT, INSERT, UPDATE, DELETE on the target and errors tables,
+--   UPDATE on the target's two lock tables (session_syncd.writers_*, leader_*: LOCK TABLE),
 --   USAGE on the schemas involved, EXECUTE on session_syncd.data_hash().
 -- A table-level SELECT on those tables (what earlier versions granted) is revoked
 -- from the role. LISTEN needs no privilege. The role itself (LOGIN, password or peer
@@ -83,6 +84,11 @@ BEGIN
         rels := rels || rel;
         EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', rel, role_name);
     END LOOP;
+
+    -- The writers' and the leader's lock tables: UPDATE is what LOCK TABLE ... IN EXCLUSIVE MODE needs.
+    rel := to_regclass(session_syncd.quote_qualified(target));
+    EXECUTE format('GRANT UPDATE ON session_syncd.%I, session_syncd.%I TO %I',
+                   session_syncd.lock_table(rel, 'writers'), session_syncd.lock_table(rel, 'leader'), role_name);
 
     -- USAGE on every schema holding one of those tables.
     FOR t IN SELECT DISTINCT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -41,7 +41,7 @@ import Testing
             // Same key type as the source, FK with cascade, typed columns with indexes and FK to users.
             #expect(try await db.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'session_fields'::regclass AND attname = 'session_id'") == "character(40)")
             let constraints = try await db.scalar("SELECT string_agg(pg_get_constraintdef(oid), ' | ' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'session_fields'::regclass")
-            #expect(constraints?.contains("FOREIGN KEY (session_id) REFERENCES sessions(session_id) ON DELETE CASCADE") == true)
+            #expect(constraints?.contains("FOREIGN KEY (session_id) REFERENCES sessions(session_id) ON UPDATE CASCADE ON DELETE CASCADE") == true)
             #expect(constraints?.contains("FOREIGN KEY (uid) REFERENCES users(id) ON DELETE SET NULL") == true)
             #expect(constraints?.contains("PRIMARY KEY (session_id)") == true)
             #expect(try await db.scalar("SELECT count(*) FROM pg_index WHERE indrelid = 'session_fields'::regclass") == "4")

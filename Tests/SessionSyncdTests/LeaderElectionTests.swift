@@ -88,15 +88,6 @@ import Testing
         #expect(idle.start() == [])
     }
 
-    @Test func theKeyDependsOnTargetChannelAndSalt() {
-        let a = LeaderKey(target: "\"session_fields\"", channel: "session_syncd", salt: nil)
-        #expect(a == LeaderKey(target: "\"session_fields\"", channel: "session_syncd", salt: nil))
-        #expect(a != LeaderKey(target: "\"other\"", channel: "session_syncd", salt: nil))
-        #expect(a != LeaderKey(target: "\"session_fields\"", channel: "other", salt: nil))
-        #expect(a != LeaderKey(target: "\"session_fields\"", channel: "session_syncd", salt: "x"))
-        #expect(Int64(bitPattern: UInt64(a.classID) << 32 | UInt64(a.objectID)) == a.value)
-    }
-
     @Test func theSharedRoleSaysWhatTheLockLoopSet() {
         let r = InstanceRole(electing: true)
         #expect(r.current == .standby)

@@ -19,8 +19,7 @@ import Testing
 
             // Every writer of session_fields takes this lock first: holding it stops the daemon inside its
             // batch transaction (entries claimed, nothing committed), where it is killed.
-            let lock = GuardedUpsert.advisoryLockKey(SQLIdentifier.quoteQualified("session_fields"))
-            try await blocker.execute("BEGIN; SELECT pg_advisory_xact_lock(\(lock))")
+            try await blocker.execute("BEGIN; LOCK TABLE session_syncd.writers_public_session_fields IN EXCLUSIVE MODE")
             _ = try await db.connection.query(bulk, [.text(try TestPickle.base64("{'uid': 8, 'current_page': '/second', 'user_role': 'k'}"))])
             #expect(try await db.eventually {
                 try await db.scalar("""

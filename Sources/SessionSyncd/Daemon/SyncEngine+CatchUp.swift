@@ -11,11 +11,24 @@ extension SyncEngine {
         var after: String?
         var sessions = 0
         var started = ContinuousClock.now
+        /// Asked for again while running: start over once this run ends.
+        var again = false
     }
 
     func startCatchUp() {
         catchUp = CatchUp(id: catchUp.id + 1, active: true)
         continuation.yield(.catchUpPage(id: catchUp.id))
+    }
+
+    /// A notification without a session id (the notify feed's trigger sends one for an id over
+    /// NOTIFY's 8000-byte payload limit): catch up now, or once the running catch-up is done
+    /// (it may have passed that session's key already).
+    func catchUpRequested() {
+        if catchUp.active {
+            catchUp.again = true
+        } else {
+            startCatchUp()
+        }
     }
 
     func catchUpPage() async {
@@ -38,6 +51,7 @@ extension SyncEngine {
                 catchUp.active = false
                 let took = ContinuousClock.now - catchUp.started
                 logger.info("caught up", metadata: ["sync.sessions": "\(catchUp.sessions)", "sync.duration_ms": "\(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)"])
+                if catchUp.again { startCatchUp() }
                 caughtUp()
             }
         } catch {

@@ -128,12 +128,12 @@ final class SyncEngine {
         let statusTask = startStatus()
 
         if configuration.ha.enabled {
-            let key = LeaderKey(target: pipeline!.schema.target, channel: configuration.channel, salt: nil)
-            let lock = LeaderLock(conninfo: connectionConfiguration.conninfo, key: key, settings: configuration.ha,
+            let table = pipeline!.schema.leaderLock
+            let lock = LeaderLock(conninfo: connectionConfiguration.conninfo, table: table, settings: configuration.ha,
                                   listen: configuration.listen, role: role, logger: logger,
                                   onChange: { cont.yield(.role($0)) }, onStandingBy: { cont.yield(.standingBy) })
             leaderLock = lock
-            logger.info("standing by until this instance holds the leader lock", metadata: ["ha.lock_key": "\(key.value)"])
+            logger.info("standing by until this instance holds the leader lock", metadata: ["ha.lock_table": "\(table)"])
             lock.start()
         } else {
             startListening()
@@ -166,7 +166,11 @@ final class SyncEngine {
                 }
                 let now = ContinuousClock.now
                 stats.recordNotification(at: now)
-                if !n.payload.isEmpty { _ = batcher.add(n.payload, now: now) }
+                if n.payload.isEmpty {
+                    catchUpRequested()  // an id over NOTIFY's payload limit (sql/02-setup.sql): found by its hash
+                } else {
+                    _ = batcher.add(n.payload, now: now)
+                }
             case .listener(.disconnected(let error, let retryIn)):
                 listening = false
                 logger.warning("LISTEN connection lost; reconnecting", metadata: [

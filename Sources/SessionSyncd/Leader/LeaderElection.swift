@@ -1,8 +1,8 @@
 /// Which instance writes, as a state machine: inputs and the clock in, actions out; ``LeaderLock``
 /// does the I/O on the lock connection and reports back.
 ///
-/// The leader is whoever holds a session-level advisory lock (``LeaderKey``) on its own connection.
-/// A standby tries `pg_try_advisory_lock` every ``pollInterval`` and never waits on the lock. The
+/// The leader is whoever holds the leader lock table's lock on its own connection (``LeaderLock``).
+/// A standby tries `LOCK TABLE ... NOWAIT` every ``pollInterval`` and never waits on the lock. The
 /// leader proves every ``heartbeatInterval`` that the server still answers and that the lock is
 /// still its own; between two proofs it watches the connection's socket, so a terminated backend
 /// is seen at once. Losing the connection (or the lock) makes it a standby *before* anything else
@@ -32,7 +32,7 @@ struct LeaderElection: Sendable {
     enum Action: Sendable, Equatable {
         /// Open the lock connection; report ``connected(now:)`` or ``connectFailed(now:retryIn:)``.
         case connect
-        /// `pg_try_advisory_lock` (and, if refused, who holds it); report ``lockAttempt(acquired:holder:ownRole:now:)``.
+        /// `LOCK TABLE ... NOWAIT` (and, if refused, who holds it); report ``lockAttempt(acquired:holder:ownRole:now:)``.
         case tryLock
         /// A round trip proving the lock is still held; report ``heartbeat(held:now:)``.
         case heartbeat

@@ -14,23 +14,27 @@ extension LeaderLock {
             + "SET tcp_user_timeout TO \((idle + 3) * 1000)"
     }
 
-    /// Tries the lock; if refused, the holder's pid and role (pg_stat_activity shows both to every role).
-    /// `$1` the key, `$2`/`$3` its classid/objid. Columns: got, holder pid, holder role, session_user.
-    static let tryLockSQL = """
-        WITH t AS MATERIALIZED (SELECT pg_try_advisory_lock($1::bigint) AS got)
-        SELECT t.got, h.pid, h.usename, session_user::text
-        FROM t LEFT JOIN LATERAL (
+    /// Takes the lock or fails at once (SQLSTATE 55P03); run after `BEGIN`, and the transaction then
+    /// stays open while this instance is active (`idle_in_transaction_session_timeout` is off above).
+    static func tryLockStatement(_ table: String) -> String {
+        "LOCK TABLE \(table) IN EXCLUSIVE MODE NOWAIT"
+    }
+
+    /// Who holds the lock when `$2` is true (pg_stat_activity shows pid and role to every role), and
+    /// this session's role. `$1` the lock table. Columns: holder pid, holder role, session_user.
+    static let holderSQL = """
+        SELECT h.pid, h.usename, session_user::text
+        FROM (SELECT 1) x LEFT JOIN LATERAL (
           SELECT l.pid, a.usename::text AS usename
           FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-          WHERE NOT t.got AND l.locktype = 'advisory' AND l.granted
-            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND l.classid = $2::oid AND l.objid = $3::oid AND l.objsubid = 1
+          WHERE $2::bool AND l.locktype = 'relation' AND l.granted AND l.relation = $1::regclass
+            AND l.mode = 'ExclusiveLock' AND l.pid <> pg_backend_pid()
           LIMIT 1) h ON true
         """
 
-    /// Whether this session still holds the lock (the heartbeat). `$1`/`$2` classid/objid.
+    /// Whether this session still holds the lock (the heartbeat). `$1` the lock table.
     static let heldSQL = """
-        SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
-          AND classid = $1::oid AND objid = $2::oid AND objsubid = 1)
+        SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND pid = pg_backend_pid() AND granted
+          AND relation = $1::regclass AND mode = 'ExclusiveLock')
         """
 }

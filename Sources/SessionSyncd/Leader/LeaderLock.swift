@@ -4,8 +4,13 @@ import PGListen
 
 /// The lock connection: carries out what ``LeaderElection`` decides, in one detached task.
 ///
-/// A dedicated connection (PGListen's `PGConnection`, TCP keepalives on) holds the session-level
-/// advisory lock ``LeaderKey``. Between two heartbeats the task waits on the connection's socket,
+/// A dedicated connection (PGListen's `PGConnection`, TCP keepalives on) holds the leader lock: an
+/// `EXCLUSIVE` lock on the target's leader lock table (`session_syncd.leader_<schema>_<table>`,
+/// sql/02-setup.sql), taken with `LOCK TABLE ... NOWAIT` in a transaction that stays open while the
+/// instance is active. Only the installer, superusers and the daemon's role (UPDATE on the table)
+/// can take it: unlike an advisory key, no other role of the database can keep every instance
+/// standing by (issue 15 item 2). The transaction holds no snapshot between statements and no
+/// transaction id, so it does not hold back vacuum. Between two heartbeats the task waits on the connection's socket,
 /// so a terminated backend or a closed server connection is seen at once; a heartbeat that is not
 /// answered within its half of `[listen] heartbeat_s` declares the connection lost (half-open TCP).
 /// The session asks the server to drop it a little later than that (`tcp_keepalives_*`,
@@ -16,7 +21,8 @@ import PGListen
 /// checks the shared role, so a leader that lost its lock writes nothing after it noticed.
 final class LeaderLock: @unchecked Sendable {
     // @unchecked Sendable: immutable after init except `state`, which is behind `lock`.
-    let key: LeaderKey
+    /// The leader lock table, quoted and qualified (`SyncSchema.leaderLock`).
+    let table: String
     let role: InstanceRole
     private let connection: PGConnectionConfiguration
     let heartbeat: Duration
@@ -32,7 +38,7 @@ final class LeaderLock: @unchecked Sendable {
     /// Creates the lock loop; nothing happens until ``start()``.
     /// - Parameters:
     ///   - conninfo: the daemon's conninfo (never logged).
-    ///   - key: the leader lock's key.
+    ///   - table: the leader lock table (`SyncSchema.leaderLock`).
     ///   - settings: `[ha]`.
     ///   - listen: `[listen]`: the heartbeat period and the reconnect backoff.
     ///   - role: the shared role to set.
@@ -40,14 +46,14 @@ final class LeaderLock: @unchecked Sendable {
     ///   - onChange: called after each role change (from the lock task).
     ///   - onStandingBy: called once, after the first lock attempt that found the lock taken (sd_notify's
     ///     `READY=1` for a standby: connected, and standing by).
-    init(conninfo: String, key: LeaderKey, settings: HASettings, listen: ListenSettings, role: InstanceRole,
+    init(conninfo: String, table: String, settings: HASettings, listen: ListenSettings, role: InstanceRole,
          logger: Logger, onChange: @escaping @Sendable (InstanceRole.Role) -> Void,
          onStandingBy: @escaping @Sendable () -> Void = {}) {
         // Client-side bound of each lock query: half the heartbeat, as the listener's heartbeat query.
         let half = max(listen.heartbeat / 2, .milliseconds(50))
         self.connection = PGConnectionConfiguration(conninfo: conninfo, applicationName: "session-syncd leader lock",
                                                     queryTimeout: half)
-        self.key = key
+        self.table = table
         self.role = role
         self.heartbeat = listen.heartbeat
         self.pollInterval = settings.pollInterval
@@ -113,10 +119,18 @@ final class LeaderLock: @unchecked Sendable {
             case .tryLock:
                 guard let c = conn else { pending += election.connectionLost(now: .now, retryIn: pollInterval); continue }
                 do throws(PGError) {
-                    let r = try await c.query(Self.tryLockSQL, [.text(String(key.value)), .text(String(key.classID)), .text(String(key.objectID))])
-                    ownRole = r[0, 3] ?? ownRole
-                    let holder = r[0, 1].flatMap(Int32.init).map { LeaderElection.Holder(pid: $0, role: r[0, 2]) }
-                    pending += election.lockAttempt(acquired: r[0, 0] == "t", holder: holder, ownRole: ownRole, now: .now)
+                    var acquired = true
+                    do {
+                        try await c.execute("BEGIN; " + Self.tryLockStatement(table))
+                    } catch {
+                        guard error.sqlState == "55P03" else { throw error }  // lock_not_available: held by another session
+                        acquired = false
+                        try await c.execute("ROLLBACK")
+                    }
+                    let r = try await c.query(Self.holderSQL, [.text(table), .text(acquired ? "f" : "t")])
+                    ownRole = r[0, 2] ?? ownRole
+                    let holder = r[0, 0].flatMap(Int32.init).map { LeaderElection.Holder(pid: $0, role: r[0, 1]) }
+                    pending += election.lockAttempt(acquired: acquired, holder: holder, ownRole: ownRole, now: .now)
                     if election.phase == .standby, !stoodBy {
                         stoodBy = true
                         onStandingBy()
@@ -127,7 +141,7 @@ final class LeaderLock: @unchecked Sendable {
             case .heartbeat:
                 guard let c = conn else { pending += election.connectionLost(now: .now, retryIn: pollInterval); continue }
                 do throws(PGError) {
-                    let r = try await c.query(Self.heldSQL, [.text(String(key.classID)), .text(String(key.objectID))])
+                    let r = try await c.query(Self.heldSQL, [.text(table)])
                     pending += election.heartbeat(held: r[0, 0] == "t", now: .now)
                 } catch {
                     pending += lost(error, &conn, &election, &backoff, &random)
@@ -152,7 +166,7 @@ final class LeaderLock: @unchecked Sendable {
             case .reportForeignHolder(let holder):
                 logger.error("the leader lock is held by a session of another role: no instance can become active while it holds it", metadata: [
                     "ha.holder_pid": "\(holder.pid)", "ha.holder_role": "\(holder.role ?? "unknown")", "ha.own_role": "\(ownRole)",
-                    "ha.lock_key": "\(key.value)",
+                    "ha.lock_table": "\(table)",
                 ])
             case .disconnect:
                 conn?.close()
@@ -180,7 +194,7 @@ final class LeaderLock: @unchecked Sendable {
     private func change(to new: InstanceRole.Role, pid: Int32?) {
         let old = role.current
         guard role.set(new, lockBackendPID: pid) else { return }
-        var metadata: Logger.Metadata = ["ha.role": "\(new.rawValue)", "ha.previous_role": "\(old.rawValue)", "ha.lock_key": "\(key.value)"]
+        var metadata: Logger.Metadata = ["ha.role": "\(new.rawValue)", "ha.previous_role": "\(old.rawValue)", "ha.lock_table": "\(table)"]
         if let pid { metadata["ha.lock_pid"] = "\(pid)" }
         logger.notice("role changed", metadata: metadata)
         onChange(new)

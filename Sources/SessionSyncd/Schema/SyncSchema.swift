@@ -20,6 +20,10 @@ struct SyncSchema: Sendable {
     var target: String
     /// `"session_sync_errors"`.
     var errors: String
+    /// `session_syncd."writers_public_session_fields"`: every write transaction locks it (``GuardedUpsert``).
+    var writersLock = ""
+    /// `session_syncd."leader_public_session_fields"`: the active instance holds it (``LeaderLock``).
+    var leaderLock = ""
 
     /// Reads the key and data types and checks that `install` created every table and column.
     /// - Parameters:
@@ -48,7 +52,7 @@ struct SyncSchema: Sendable {
         guard ["text", "character varying", "bytea"].contains(dataType) else {
             throw SyncError(.badSource, "\(configuration.sourceTable).\(configuration.dataColumn) is \(dataType), expected text or bytea")
         }
-        let schema = SyncSchema(
+        var schema = SyncSchema(
             source: SQLIdentifier.quoteQualified(configuration.sourceTable),
             key: SQLIdentifier.quote(configuration.keyColumn),
             data: SQLIdentifier.quote(configuration.dataColumn),
@@ -61,7 +65,7 @@ struct SyncSchema: Sendable {
     }
 
     /// Fails with `.notInstalled` naming what `install` has not created yet.
-    private func checkInstalled(_ configuration: SyncConfiguration, on connection: PGConnection) async throws {
+    private mutating func checkInstalled(_ configuration: SyncConfiguration, on connection: PGConnection) async throws {
         let r = try await connection.query("""
             SELECT a.attname::text FROM pg_attribute a
             WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
@@ -75,13 +79,29 @@ struct SyncSchema: Sendable {
         for name in wanted where !present.contains(name) {
             throw SyncError(.notInstalled, "column \(configuration.targetTable).\(name) does not exist: run `session-syncd install`")
         }
-        let e = try await connection.query("SELECT to_regclass($1) IS NOT NULL, to_regprocedure('session_syncd.data_hash(text)') IS NOT NULL",
-                                           [.text(errors)])
+        let e = try await connection.query("""
+            SELECT to_regclass($1) IS NOT NULL, to_regprocedure('session_syncd.data_hash(text)') IS NOT NULL,
+                   to_regprocedure('session_syncd.lock_table(regclass,text)') IS NOT NULL
+            """, [.text(errors)])
         if e[0, 0] != "t" {
             throw SyncError(.notInstalled, "table \(configuration.errorsTable) does not exist: run `session-syncd install`")
         }
         if e[0, 1] != "t" {
             throw SyncError(.notInstalled, "function session_syncd.data_hash does not exist: run `session-syncd install`")
+        }
+        if e[0, 2] != "t" {
+            throw SyncError(.notInstalled, "function session_syncd.lock_table does not exist: run `session-syncd install`")
+        }
+        let locks = try await connection.query("""
+            SELECT k, format('session_syncd.%I', session_syncd.lock_table(to_regclass($1), k)),
+                   to_regclass(format('session_syncd.%I', session_syncd.lock_table(to_regclass($1), k))) IS NOT NULL
+            FROM unnest(ARRAY['writers', 'leader']) k
+            """, [.text(target)])
+        for r in 0..<locks.rowCount {
+            guard let name = locks[r, 1], locks[r, 2] == "t" else {
+                throw SyncError(.notInstalled, "the \(locks[r, 0] ?? "") lock table of \(configuration.targetTable) does not exist: run `session-syncd install`")
+            }
+            if locks[r, 0] == "writers" { writersLock = name } else { leaderLock = name }
         }
     }
 

@@ -13,7 +13,8 @@ import PGListen
 ///
 /// Why no decode is ever stale when written, whatever the interleaving: every
 /// writer (`run`, `resync`, a second daemon) runs the statement in a transaction
-/// that first takes one transaction-scoped advisory lock per target table, so
+/// that first locks the target's writers lock table (`LOCK TABLE ... IN EXCLUSIVE MODE`:
+/// only the installer and the daemon's role may; an advisory lock any role could take), so
 /// writers are serialized and each statement's snapshot is taken after the
 /// previous writer committed. A change committed before that snapshot makes the
 /// guard skip an older decode; a change committed after it is notified after it
@@ -24,8 +25,8 @@ struct GuardedUpsert: Sendable {
     let sql: String
     /// Columns in parameter order.
     let columns: [MappedColumn]
-    /// Key of the advisory lock that serializes writers of this target table.
-    let lockKey: Int64
+    /// `LOCK TABLE <writers lock> IN EXCLUSIVE MODE`: serializes the writers of this target table.
+    let lockSQL: String
 
     /// Builds the statement for a schema and its columns.
     /// - Parameters:
@@ -33,7 +34,7 @@ struct GuardedUpsert: Sendable {
     ///   - columns: the mapped columns.
     init(schema: SyncSchema, columns: [MappedColumn]) {
         self.columns = columns
-        lockKey = Self.advisoryLockKey(schema.target)
+        lockSQL = "LOCK TABLE \(schema.writersLock) IN EXCLUSIVE MODE"
         let n = columns.count
         let k = schema.key
         let vcols = (0..<n).map { "c\($0)" }
@@ -98,16 +99,6 @@ struct GuardedUpsert: Sendable {
     /// Largest batch that runs as a prepared statement.
     static let preparedBatchLimit = 64
 
-    /// A stable 64-bit key for `pg_advisory_xact_lock` (FNV-1a of "session-syncd" and the quoted target name).
-    static func advisoryLockKey(_ target: String) -> Int64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in ("session-syncd " + target).utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x0000_0100_0000_01b3
-        }
-        return Int64(bitPattern: h)
-    }
-
     /// A string literal for names chosen by the configuration (validated identifiers) and fixed wording.
     static func literal(_ s: String) -> String {
         "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
@@ -170,8 +161,9 @@ struct GuardedUpsert: Sendable {
         if sessions.count <= Self.preparedBatchLimit {
             name = try await PreparedStatements.shared.prepare(sql, on: connection)
         }
-        try await connection.execute("BEGIN; SELECT pg_advisory_xact_lock(\(lockKey))")
         do {
+            // Inside the do: a lock timeout leaves the transaction aborted, and only ROLLBACK ends it.
+            try await connection.execute("BEGIN; " + lockSQL)
             let params = parameters(for: sessions, mappingHash: mappingHash)
             if let name {
                 result = try await connection.executePrepared(name: name, params)

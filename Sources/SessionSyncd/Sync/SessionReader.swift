@@ -3,6 +3,9 @@ import PGListen
 /// Reads source rows: a batch of notified ids, or a page of a key-ordered scan.
 struct SessionReader: Sendable {
     let schema: SyncSchema
+    /// Foreign-key columns: a session whose errors-table row says one had no referenced row is
+    /// out of sync for the catch-up too, so a user created later fills the column (issue 15 item 6).
+    var referencingColumns: [String] = []
 
     /// The rows of `keys` that still exist, in one query.
     /// - Parameters:
@@ -21,7 +24,8 @@ struct SessionReader: Sendable {
     ///   - after: the last key of the previous page, nil for the first page.
     ///   - limit: most rows.
     ///   - onlyOutOfSync: true for catch-up: only sessions without a target row, or whose
-    ///     data hash or mapping fingerprint differs from the target row's; false for resync: every session.
+    ///     data hash or mapping fingerprint differs from the target row's, or with a foreign-key value
+    ///     recorded as missing (``referencingColumns``); false for resync: every session.
     ///   - mappingHash: the current mapping fingerprint.
     ///   - connection: the query connection.
     func page(after: String?, limit: Int, onlyOutOfSync: Bool, mappingHash: [UInt8],
@@ -36,8 +40,14 @@ struct SessionReader: Sendable {
         if onlyOutOfSync {
             params.append(.binary(mappingHash))
             from += " LEFT JOIN \(schema.target) f ON f.\(schema.key) = s.\(schema.key)"
-            conditions.append("(f.\(schema.key) IS NULL OR f.data_hash IS DISTINCT FROM \(schema.dataHash("s"))"
-                              + " OR f.mapping_hash IS DISTINCT FROM $\(params.count)::bytea)")
+            var outOfSync = "f.\(schema.key) IS NULL OR f.data_hash IS DISTINCT FROM \(schema.dataHash("s"))"
+                + " OR f.mapping_hash IS DISTINCT FROM $\(params.count)::bytea"
+            if !referencingColumns.isEmpty {
+                params.append(.textArray(referencingColumns))
+                outOfSync += " OR EXISTS (SELECT 1 FROM \(schema.errors) e WHERE e.\(schema.key) = s.\(schema.key)"
+                    + " AND e.column_name = ANY($\(params.count)::text[]) AND e.reason LIKE 'no row in %')"
+            }
+            conditions.append("(" + outOfSync + ")")
         }
         var sql = "SELECT s.\(schema.key)::text, s.\(schema.data), \(schema.dataHash("s")) FROM \(from)"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }

@@ -28,7 +28,8 @@ struct SyncPipeline: Sendable {
         self.configuration = configuration
         self.schema = schema
         columns = MappedColumn.all(configuration)
-        reader = SessionReader(schema: schema)
+        reader = SessionReader(schema: schema,
+                               referencingColumns: columns.filter { $0.mapping.references != nil }.map(\.mapping.name))
         decoder = SessionRowDecoder(columns: columns, limits: configuration.limits, jsonMaxBytes: configuration.jsonMaxBytes)
         upsert = GuardedUpsert(schema: schema, columns: columns)
         mappingHash = Array(configuration.mappingFingerprint.utf8)
@@ -96,6 +97,13 @@ struct SyncPipeline: Sendable {
                 return result
             } catch {
                 if error.isConnectionError || Self.isWaitBound(error) { throw error }
+                if Self.isPrivilegeError(error) {
+                    // Every session would fail the same way: none is written as rejected. The errors
+                    // table and the caller's log say so; the caller retries the batch after a backoff
+                    // delay, and the first write after the GRANT clears these rows.
+                    await recordNotWritten(decoded.map(\.key), error, on: connection, logger: logger)
+                    throw error
+                }
                 if Self.isTransient(error), attempt < configuration.batch.maxRetries {
                     attempt += 1
                     logger.debug("batch retried after a transient error", metadata: ["pg.sqlstate": "\(error.sqlState ?? "")"])
@@ -154,7 +162,7 @@ struct SyncPipeline: Sendable {
             r.written += outcome.written
             r.problems += report([fallback], outcome, logger: logger)
         } catch {
-            if error.isConnectionError || Self.isWaitBound(error) { throw error }
+            if error.isConnectionError || Self.isWaitBound(error) || Self.isPrivilegeError(error) { throw error }
             logger.error("session could not be written", metadata: [
                 "sync.session_ref": "\(SessionRef(session.key))", "pg.sqlstate": "\(error.sqlState ?? "")",
             ])
