@@ -56,8 +56,26 @@ extension DaemonTestDatabase {
     }
 }
 
+/// Runs `body` on a new database made from `schema`; whatever daemon `body` leaves in its
+/// `daemon` slot is then stopped (exit status 0 expected, its log shown otherwise) and the
+/// database dropped, also when `body` throws (then its error is the one rethrown).
+func withDaemonDatabase(
+    _ schema: String = DaemonTestDatabase.defaultSchema,
+    _ body: (DaemonTestDatabase, inout DaemonProcess?) async throws -> Void
+) async throws {
+    let db = try await DaemonTestDatabase.create(schema)
+    var daemon: DaemonProcess?
+    do {
+        try await body(db, &daemon)
+    } catch {
+        try? await finish(daemon, db)
+        throw error
+    }
+    try await finish(daemon, db)
+}
+
 /// Stops the daemon, expecting exit status 0; then drops the database.
-func finish(_ daemon: DaemonProcess?, _ db: DaemonTestDatabase) async throws {
+private func finish(_ daemon: DaemonProcess?, _ db: DaemonTestDatabase) async throws {
     if let daemon {
         let log = daemon.log
         let status = try await daemon.stop()
