@@ -8,11 +8,9 @@ import Testing
 @Suite struct DaemonShutdownTests {
     @Test(arguments: [(SIGTERM, "TERM"), (SIGINT, "INT")])
     func aSignalStopsTheDaemonWithExitZero(signal: Int32, name: String) async throws {
-        let db = try await DaemonTestDatabase.create()
         let receiver = try NotifyReceiver(abstract: true)
         defer { receiver.close() }
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install()
             daemon = try await db.startDaemon(environment: ["NOTIFY_SOCKET": receiver.environmentValue])
             daemon!.signal(signal)
@@ -22,11 +20,7 @@ import Testing
             #expect(try await daemon!.stop() == 0)
             daemon = nil
             #expect(try await receiver.waitFor("STOPPING=1"))
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     /// The loop waits on a server that does not answer (its backends stopped): SIGTERM still ends the
@@ -54,20 +48,14 @@ import Testing
     /// Runs `body` with a daemon whose loop is blocked in a watchdog probe on a stopped backend; then
     /// expects the process to have exited 0.
     func stuck(_ body: (DaemonProcess) async throws -> Void) async throws {
-        let db = try await DaemonTestDatabase.create()
         let receiver = try NotifyReceiver(abstract: false)
         defer { receiver.close() }
-        var daemon: DaemonProcess?
-        var stopped: [Int32] = []
-        defer { for pid in stopped { kill(pid, SIGCONT) } }
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install()
             daemon = try await db.startDaemon(environment: ["NOTIFY_SOCKET": receiver.environmentValue, "WATCHDOG_USEC": "1000000"])
             #expect(try await receiver.waitFor("WATCHDOG=1", count: 2))
-            let r = try await db.connection.query(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            stopped = (0..<r.rowCount).compactMap { r[$0, 0].flatMap(Int32.init) }
-            for pid in stopped { kill(pid, SIGSTOP) }
+            let stopped = try await db.stopBackends()
+            defer { for pid in stopped { kill(pid, SIGCONT) } }
             // The next probe (every 0.5 s) now waits for an answer that does not come.
             try await Task.sleep(for: .seconds(1))
             try await body(daemon!)
@@ -76,13 +64,19 @@ import Testing
             #expect(!daemon!.process.isRunning)
             #expect(daemon!.process.terminationStatus == 0)
             #expect(try await receiver.waitFor("STOPPING=1"))
-        } catch {
-            for pid in stopped { kill(pid, SIGCONT) }
-            try? await finish(daemon, db)
-            throw error
         }
-        for pid in stopped { kill(pid, SIGCONT) }
-        stopped = []
-        try await finish(daemon, db)
+    }
+}
+
+extension DaemonTestDatabase {
+    /// SIGSTOPs every backend of this database except the test's own connection (the daemon's
+    /// connections: the server stops answering it, while the rest of the cluster, which other suites
+    /// use at the same time, goes on). Returns their pids, for SIGCONT.
+    func stopBackends() async throws -> [Int32] {
+        let r = try await connection.query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        let pids = (0..<r.rowCount).compactMap { r[$0, 0].flatMap(Int32.init) }
+        for pid in pids { kill(pid, SIGSTOP) }
+        return pids
     }
 }
