@@ -12,6 +12,8 @@ enum DaemonEvent: Sendable {
     case catchUpPage(id: Int)
     /// Time for the periodic stats line.
     case stats
+    /// Time for the status row (`[status] interval_s`).
+    case status
     /// SIGTERM or SIGINT.
     case terminate(signal: Int32)
     /// SIGHUP.

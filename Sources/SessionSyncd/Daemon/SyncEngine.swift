@@ -23,7 +23,7 @@ final class SyncEngine {
     var pipeline: SyncPipeline?
     var backoff: ReconnectBackoff
     var batcher: SyncBatcher
-    var stats = LagStats()
+    var stats = DaemonStats()
     var armedDeadline: ContinuousClock.Instant?
     var catchUp = CatchUp(id: 0)
     /// Queue feed only: its tables and when to look at them (nil with the notify feed).
@@ -38,6 +38,14 @@ final class SyncEngine {
     var listener: PGListener?
     /// Forwards `listener`'s events into `events`.
     var listenerForward: Task<Void, Never>?
+    /// This process in the status table (a fresh id per start).
+    let identity = InstanceIdentity.current()
+    /// Writes the status row on its own connection (nil with `[status] interval_s = 0`).
+    var statusWriter: StatusWriter?
+    /// The LISTEN connection is up (between `.listening` and `.disconnected`).
+    var listening = false
+    /// Why this instance cannot work, when it found out (the status row's `warning`).
+    var connectionWarning: String?
     /// sd_notify: READY, STATUS, WATCHDOG, RELOADING, STOPPING (silent without `$NOTIFY_SOCKET`).
     let notifier: SystemdNotifier
     /// When to ping systemd's watchdog (nil unless systemd asked, `$WATCHDOG_USEC`).
@@ -117,6 +125,7 @@ final class SyncEngine {
         pipeline = try await SyncPipeline.load(configuration, on: conn)
         queue = try await QueueTable.check(configuration, on: conn)
         if queue != nil { queueFeed = QueueFeed(pollInterval: configuration.feed.pollInterval) }
+        let statusTask = startStatus()
 
         if configuration.ha.enabled {
             let key = LeaderKey(target: pipeline!.schema.target, channel: configuration.channel, salt: nil)
@@ -146,6 +155,7 @@ final class SyncEngine {
             case .listener where !role.isActive:
                 continue  // a stopped listener's last events
             case .listener(.listening(let generation)):
+                listening = true
                 logger.info("listening; catching up", metadata: ["pg.channel": "\(configuration.channel)", "pg.generation": "\(generation)"])
                 startCatchUp()
                 if queueFeed != nil { schedule(queueFeed!.listening()) }
@@ -158,6 +168,7 @@ final class SyncEngine {
                 stats.recordNotification(at: now)
                 if !n.payload.isEmpty { _ = batcher.add(n.payload, now: now) }
             case .listener(.disconnected(let error, let retryIn)):
+                listening = false
                 logger.warning("LISTEN connection lost; reconnecting", metadata: [
                     "pg.error": "\(error.description)", "pg.retry_in_ms": "\(retryIn.components.seconds * 1000 + retryIn.components.attoseconds / 1_000_000_000_000_000)",
                 ])
@@ -171,6 +182,8 @@ final class SyncEngine {
                 let snapshot = stats.takeSnapshot(now: .now)
                 StatsLine.log(snapshot, to: logger)
                 if readySent { notifier.send(.status(NotifyStatus.summary(role: role.current, snapshot, interval: statsInterval))) }
+            case .status:
+                reportStatus()
             case .terminate(let sig):
                 logger.info("stopping", metadata: ["signal": "\(sig == SIGTERM ? "TERM" : "INT")"])
                 break loop
@@ -190,8 +203,10 @@ final class SyncEngine {
         }
 
         statsTask.cancel()
+        statusTask?.cancel()
         watchdogTask?.cancel()
         await stopListening()
+        await finishStatus()
         // After the last write: a standby takes over as soon as this lock is released.
         await leaderLock?.stop()
         connection?.close()
