@@ -26,7 +26,7 @@ import Testing
     /// The loop waits on a server that does not answer (its backends stopped): SIGTERM still ends the
     /// process, after the grace, with exit status 0 and one warning.
     @Test func aShutdownStuckInAQueryExitsAfterTheGrace() async throws {
-        try await stuck { (daemon: DaemonProcess) async throws in
+        try await stuck { (daemon: DaemonProcess, _: NotifyReceiver) async throws in
             daemon.signal(SIGTERM)
             #expect(try await daemon.waitForLog("shutdown took too long; exiting", timeout: .seconds(30)), "\(daemon.log)")
         }
@@ -34,9 +34,11 @@ import Testing
 
     /// A second signal while stuck exits at once (before the grace's warning), status 0.
     @Test func aSecondSignalExitsAtOnce() async throws {
-        try await stuck { (daemon: DaemonProcess) async throws in
+        try await stuck { (daemon: DaemonProcess, receiver: NotifyReceiver) async throws in
             daemon.signal(SIGTERM)
-            try await Task.sleep(for: .milliseconds(300))
+            // The first signal was handled (STOPPING=1 comes from the handler): two signals sent before
+            // delivery would be one.
+            #expect(try await receiver.waitFor("STOPPING=1"))
             daemon.signal(SIGTERM)
             let end = ContinuousClock.now + .seconds(30)
             while daemon.process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
@@ -47,7 +49,7 @@ import Testing
 
     /// Runs `body` with a daemon whose loop is blocked in a watchdog probe on a stopped backend; then
     /// expects the process to have exited 0.
-    func stuck(_ body: (DaemonProcess) async throws -> Void) async throws {
+    func stuck(_ body: (DaemonProcess, NotifyReceiver) async throws -> Void) async throws {
         let receiver = try NotifyReceiver(abstract: false)
         defer { receiver.close() }
         try await withDaemonDatabase { db, daemon in
@@ -58,7 +60,7 @@ import Testing
             defer { for pid in stopped { kill(pid, SIGCONT) } }
             // The next probe (every 0.5 s) now waits for an answer that does not come.
             try await Task.sleep(for: .seconds(1))
-            try await body(daemon!)
+            try await body(daemon!, receiver)
             let end = ContinuousClock.now + .seconds(30)
             while daemon!.process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
             #expect(!daemon!.process.isRunning)
