@@ -32,6 +32,11 @@ extension LeaderLock {
           LIMIT 1) h ON true
         """
 
+    /// Run (simple protocol) after each parameterized query inside the open lock transaction: it
+    /// replaces the extended protocol's unnamed portal, which would otherwise keep that query's
+    /// snapshot, and with it the database's xmin horizon (vacuum), until the next heartbeat.
+    static let dropPortalSQL = "SELECT 1"
+
     /// Whether this session still holds the lock (the heartbeat). `$1` the lock table.
     static let heldSQL = """
         SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND pid = pg_backend_pid() AND granted

@@ -128,6 +128,7 @@ final class LeaderLock: @unchecked Sendable {
                         try await c.execute("ROLLBACK")
                     }
                     let r = try await c.query(Self.holderSQL, [.text(table), .text(acquired ? "f" : "t")])
+                    if acquired { try await c.execute(Self.dropPortalSQL) }
                     ownRole = r[0, 2] ?? ownRole
                     let holder = r[0, 0].flatMap(Int32.init).map { LeaderElection.Holder(pid: $0, role: r[0, 1]) }
                     pending += election.lockAttempt(acquired: acquired, holder: holder, ownRole: ownRole, now: .now)
@@ -142,6 +143,7 @@ final class LeaderLock: @unchecked Sendable {
                 guard let c = conn else { pending += election.connectionLost(now: .now, retryIn: pollInterval); continue }
                 do throws(PGError) {
                     let r = try await c.query(Self.heldSQL, [.text(table)])
+                    try await c.execute(Self.dropPortalSQL)
                     pending += election.heartbeat(held: r[0, 0] == "t", now: .now)
                 } catch {
                     pending += lost(error, &conn, &election, &backoff, &random)
