@@ -17,14 +17,16 @@ extension PickleDocument {
     /// - A shared reference is written again each time; a reference back to an enclosing
     ///   container is `{"$ref":"cycle"}`.
     ///
-    /// Iterative; output is held to ``PickleLimits/maxDecodedBytes`` and nesting to
-    /// ``PickleLimits/maxNestingDepth``.
+    /// Iterative; output is held to ``PickleLimits/jsonBudget(inputBytes:)`` of the pickle's size
+    /// (at most ``PickleLimits/maxDecodedBytes``) and to `maxBytes`, nesting to
+    /// ``PickleLimits/maxNestingDepth``. The error's detail names the bound that was hit.
     /// - Parameters:
     ///   - ref: the value; nil means ``root``.
     ///   - limits: output and depth budget.
+    ///   - maxBytes: a further cap on the output; default none.
     /// - Throws: `.jsonLimitExceeded` when a budget is exceeded; `.badValue` for a dangling reference.
-    public func canonicalJSON(_ ref: PickleRef? = nil, limits: PickleLimits = .default) throws(PickleError) -> String {
-        var exporter = PickleJSONExporter(document: self, limits: limits)
+    public func canonicalJSON(_ ref: PickleRef? = nil, limits: PickleLimits = .default, maxBytes: Int = .max) throws(PickleError) -> String {
+        var exporter = PickleJSONExporter(document: self, limits: limits, maxBytes: maxBytes)
         return try exporter.export(ref ?? root)
     }
 }

@@ -57,18 +57,16 @@ struct PickleJSONExporter {
     var deepest: [Int] = []
     let seed = UInt64.random(in: 0 ... .max)
 
-    init(document: PickleDocument, limits: PickleLimits) {
+    init(document: PickleDocument, limits: PickleLimits, maxBytes: Int = .max) {
         self.document = document
         self.limits = limits
-        self.out = PickleJSONWriter(budget: limits.maxDecodedBytes)
+        self.out = PickleJSONWriter(budget: PickleJSONBudget(document: document, limits: limits, maxBytes: maxBytes))
         self.onPath = [UInt8](repeating: 0, count: document.nodes.count)
     }
 
     mutating func export(_ ref: PickleRef) throws(PickleError) -> String {
         let analysis = analyzeExpansion(ref)
-        if analysis.bound > limits.maxDecodedBytes {
-            throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
-        }
+        if analysis.bound > out.budget { throw out.overBudget }
         component = analysis.component
         cyclic = analysis.cyclic
         shared = analysis.shared
@@ -123,9 +121,7 @@ struct PickleJSONExporter {
         guard replayEnabled, let rec = replay[replayKey(r.index)] else { return false }
         guard depth + rec.depth <= limits.maxNestingDepth else { return false }
         let n = rec.end - rec.start
-        guard n <= out.budget - out.bytes.count else {
-            throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
-        }
+        guard n <= out.budget - out.bytes.count else { throw out.overBudget }
         let at = out.bytes.count
         out.bytes.append(contentsOf: repeatElement(0, count: n))
         out.bytes.withUnsafeMutableBufferPointer { buffer in

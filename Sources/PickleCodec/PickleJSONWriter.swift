@@ -2,13 +2,16 @@
 struct PickleJSONWriter {
     var bytes: [UInt8] = []
     let budget: Int
+    /// Which bound `budget` is, for the error (see ``PickleJSONBudget``).
+    let overBudget: PickleError
 
-    init(budget: Int) { self.budget = budget }
+    init(budget: PickleJSONBudget) {
+        self.budget = budget.bytes
+        self.overBudget = budget.error
+    }
 
     mutating func check() throws(PickleError) {
-        guard bytes.count <= budget else {
-            throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
-        }
+        guard bytes.count <= budget else { throw overBudget }
     }
 
     mutating func raw(_ s: StaticString) {
@@ -37,9 +40,7 @@ struct PickleJSONWriter {
 
     /// A JSON string: `\" \\ \n \r \t \b \f` escaped, other controls as `\u00xx`, everything else raw UTF-8.
     mutating func string(_ s: String) throws(PickleError) {
-        guard s.utf8.count <= budget - bytes.count else {
-            throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
-        }
+        guard s.utf8.count <= budget - bytes.count else { throw overBudget }
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         bytes.append(0x22)
         for c in s.utf8 {
@@ -62,9 +63,7 @@ struct PickleJSONWriter {
 
     /// `{"$bytes":"<base64>"}`.
     mutating func base64(_ data: [UInt8]) throws(PickleError) {
-        guard data.count / 3 * 4 + 16 <= budget - bytes.count else {
-            throw PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")
-        }
+        guard data.count / 3 * 4 + 16 <= budget - bytes.count else { throw overBudget }
         raw("{\"$bytes\":\"")
         PickleBase64.encode(data, into: &bytes)
         raw("\"}")

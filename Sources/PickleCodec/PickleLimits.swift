@@ -15,7 +15,7 @@ public struct PickleLimits: Sendable, Equatable {
     /// Distinct memo entries.
     public var maxMemoEntries: Int
     /// Budget for decoded payload: str/bytes bytes, plus 8 per container slot and 16 per node.
-    /// Also the output budget of ``PickleDocument/canonicalJSON(_:limits:)``.
+    /// Also the largest output of ``PickleDocument/canonicalJSON(_:limits:maxBytes:)`` (see ``jsonBudget(inputBytes:)``).
     public var maxDecodedBytes: Int
     /// Elements in any one container (a dict counts its pairs).
     public var maxContainerElements: Int
@@ -24,6 +24,11 @@ public struct PickleLimits: Sendable, Equatable {
     public var maxIntegerDigits: Int
     /// Depth of the walks in JSON export (which are iterative regardless).
     public var maxNestingDepth: Int
+    /// JSON output bytes allowed per byte of pickle (see ``jsonBudget(inputBytes:)``): shared memo
+    /// references let a kilobyte of pickle stand for megabytes of JSON, which no session needs.
+    public var jsonBytesPerInputByte: Int
+    /// The JSON output budget of the smallest pickles (see ``jsonBudget(inputBytes:)``).
+    public var minJSONBytes: Int
 
     /// Creates limits; every parameter defaults to the value of ``default``.
     /// - Parameters:
@@ -36,6 +41,8 @@ public struct PickleLimits: Sendable, Equatable {
     ///   - maxContainerElements: default 1_000_000.
     ///   - maxIntegerDigits: default 4300, CPython's default `int_max_str_digits`.
     ///   - maxNestingDepth: default 10_000.
+    ///   - jsonBytesPerInputByte: default 64 (the bench corpus of web.py sessions: at most 1.2).
+    ///   - minJSONBytes: default 64 KiB (65_536).
     public init(
         maxInputBytes: Int = 4 << 20,
         maxOpcodes: Int = 2_000_000,
@@ -45,7 +52,9 @@ public struct PickleLimits: Sendable, Equatable {
         maxDecodedBytes: Int = 64 << 20,
         maxContainerElements: Int = 1_000_000,
         maxIntegerDigits: Int = 4300,
-        maxNestingDepth: Int = 10_000
+        maxNestingDepth: Int = 10_000,
+        jsonBytesPerInputByte: Int = 64,
+        minJSONBytes: Int = 64 << 10
     ) {
         self.maxInputBytes = maxInputBytes
         self.maxOpcodes = maxOpcodes
@@ -56,8 +65,20 @@ public struct PickleLimits: Sendable, Equatable {
         self.maxContainerElements = maxContainerElements
         self.maxIntegerDigits = maxIntegerDigits
         self.maxNestingDepth = maxNestingDepth
+        self.jsonBytesPerInputByte = jsonBytesPerInputByte
+        self.minJSONBytes = minJSONBytes
     }
 
-    /// The defaults documented on ``init(maxInputBytes:maxOpcodes:maxStackDepth:maxMarkDepth:maxMemoEntries:maxDecodedBytes:maxContainerElements:maxIntegerDigits:maxNestingDepth:)``.
+    /// The JSON output budget for a pickle of `inputBytes` bytes:
+    /// `min(maxDecodedBytes, max(minJSONBytes, jsonBytesPerInputByte × inputBytes))`.
+    ///
+    /// Proportional so that one small hostile session (memo references repeated: 1.3 KB of
+    /// pickle, 60 MB of JSON) fails at once instead of writing megabytes.
+    public func jsonBudget(inputBytes: Int) -> Int {
+        let (scaled, overflow) = max(jsonBytesPerInputByte, 0).multipliedReportingOverflow(by: max(inputBytes, 0))
+        return min(maxDecodedBytes, max(minJSONBytes, overflow ? Int.max : scaled))
+    }
+
+    /// The defaults documented on ``init(maxInputBytes:maxOpcodes:maxStackDepth:maxMarkDepth:maxMemoEntries:maxDecodedBytes:maxContainerElements:maxIntegerDigits:maxNestingDepth:jsonBytesPerInputByte:minJSONBytes:)``.
     public static let `default` = PickleLimits()
 }

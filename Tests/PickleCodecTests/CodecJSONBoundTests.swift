@@ -63,7 +63,7 @@ import Testing
         cyclic += [0x68, 0x09, 0x61, 0x2E]
         let big = try PickleDecoder().decode(pickle: cyclic)
         #expect(bound(big) > 1_000_000_000)
-        #expect(throws: PickleError(.jsonLimitExceeded, detail: "JSON output larger than maxDecodedBytes")) {
+        #expect(throws: PickleJSONOverflow.proportional) {
             _ = try big.canonicalJSON()
         }
     }
@@ -77,7 +77,7 @@ import Testing
             let at = Int.random(in: 0 ..< p.count, using: &rng)
             p[at] = DecoderMutationTests.interestingBytes.randomElement(using: &rng)!
             guard let doc = try? PickleDecoder().decode(pickle: p) else { continue }
-            let limits = PickleLimits(maxDecodedBytes: 1 << 30)
+            let limits = PickleLimits(maxDecodedBytes: 1 << 30, jsonBytesPerInputByte: 1 << 30)
             #expect(export(doc, replay: true, limits: limits) == export(doc, replay: false, limits: limits))
             guard let json = try? doc.canonicalJSON(limits: limits) else { continue }
             #expect(bound(doc) <= json.utf8.count)

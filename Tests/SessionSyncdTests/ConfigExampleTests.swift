@@ -14,7 +14,7 @@ private let allKeys = [
     "database.dsn", "database.lock_timeout_ms", "database.statement_timeout_ms",
     "ha.enabled", "ha.poll_ms",
     "source.table", "source.key_column", "source.data_column", "source.feed", "source.queue_poll_ms",
-    "target.table", "target.errors_table", "target.channel", "target.default_columns", "target.json_column", "target.daemon_role",
+    "target.table", "target.errors_table", "target.channel", "target.default_columns", "target.json_column", "target.json_max_bytes", "target.daemon_role",
     "sync.batch_size", "sync.batch_delay_ms", "sync.catchup_batch_size", "sync.max_retries",
     "listen.heartbeat_s", "listen.reconnect_initial_ms", "listen.reconnect_max_s",
     "log.format", "log.level", "log.stats_interval_s",

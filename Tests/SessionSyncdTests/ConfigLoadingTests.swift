@@ -88,6 +88,7 @@ private func configError(_ text: String) -> ConfigError? {
             table = "app.session_fields"
             errors_table = "app.errors"
             channel = "my_channel"
+            json_max_bytes = 12
             [sync]
             batch_size = 10
             batch_delay_ms = 0
@@ -110,6 +111,8 @@ private func configError(_ text: String) -> ConfigError? {
             max_container_elements = 7
             max_integer_digits = 8
             max_nesting_depth = 9
+            json_bytes_per_input_byte = 10
+            min_json_bytes = 11
             """)
         #expect(c.sourceTable == "app.sessions")
         #expect(c.keyColumn == "sid")
@@ -117,11 +120,13 @@ private func configError(_ text: String) -> ConfigError? {
         #expect(c.targetTable == "app.session_fields")
         #expect(c.errorsTable == "app.errors")
         #expect(c.channel == "my_channel")
+        #expect(c.jsonMaxBytes == 12)
         #expect(c.batch == BatchSettings(batchSize: 10, batchDelay: .zero, catchupBatchSize: 5000, maxRetries: 0))
         #expect(c.listen == ListenSettings(heartbeat: .milliseconds(2500), reconnectInitial: .milliseconds(50), reconnectMax: .seconds(5)))
         #expect(c.log == LogSettings(format: .logfmt, level: .debug, statsInterval: .zero))
         #expect(c.limits == PickleLimits(maxInputBytes: 1000, maxOpcodes: 2, maxStackDepth: 3, maxMarkDepth: 4, maxMemoEntries: 5,
-                                         maxDecodedBytes: 6, maxContainerElements: 7, maxIntegerDigits: 8, maxNestingDepth: 9))
+                                         maxDecodedBytes: 6, maxContainerElements: 7, maxIntegerDigits: 8, maxNestingDepth: 9,
+                                         jsonBytesPerInputByte: 10, minJSONBytes: 11))
     }
 
     @Test func logLevels() throws {

@@ -16,11 +16,16 @@ struct ColumnConverter: Sendable {
 
     /// Limits for canonical JSON (jsonb columns).
     var limits: PickleLimits
+    /// Cap on the canonical JSON of a jsonb column (`[target] json_max_bytes`).
+    var jsonMaxBytes: Int
 
     /// Creates a converter.
-    /// - Parameter limits: bounds for canonical JSON export; default `PickleLimits.default`.
-    init(limits: PickleLimits = .default) {
+    /// - Parameters:
+    ///   - limits: bounds for canonical JSON export; default `PickleLimits.default`.
+    ///   - jsonMaxBytes: cap on a jsonb value's JSON; default that of ``SyncConfiguration/defaults`` (1 MiB).
+    init(limits: PickleLimits = .default, jsonMaxBytes: Int = SyncConfiguration.defaults.jsonMaxBytes) {
         self.limits = limits
+        self.jsonMaxBytes = jsonMaxBytes
     }
 
     /// Where a column's path leads in a session.
@@ -100,19 +105,35 @@ struct ColumnConverter: Sendable {
     }
 
     /// The whole session (or a subtree) as canonical JSON for a jsonb column.
+    ///
+    /// Held to `jsonMaxBytes` and to the pickle's proportional budget
+    /// (``PickleLimits/jsonBudget(inputBytes:)``): the export stops at the bound, so an
+    /// amplifying session costs microseconds and an error row, not megabytes for the database.
     /// - Parameters:
     ///   - ref: the value.
     ///   - document: the decoded session.
     func json(_ ref: PickleRef, in document: PickleDocument) -> Outcome {
         let text: String
         do throws(PickleError) {
-            text = try document.canonicalJSON(ref, limits: limits)
+            text = try document.canonicalJSON(ref, limits: limits, maxBytes: jsonMaxBytes)
         } catch {
-            return .problem(reason: "not representable as JSON: \(error.code)", excerpt: nil)
+            return .problem(reason: Self.jsonProblem(error, jsonMaxBytes: jsonMaxBytes), excerpt: nil)
         }
         // jsonb cannot store U+0000 (SQLSTATE 22P05).
         if text.contains("\\u0000") { return .problem(reason: "contains NUL character (jsonb cannot store it)", excerpt: nil) }
         return .value(text)
+    }
+
+    /// The errors-table reason for a failed export: which budget was exceeded, in the configuration's terms.
+    static func jsonProblem(_ error: PickleError, jsonMaxBytes: Int) -> String {
+        guard error.code == .jsonLimitExceeded else { return "not representable as JSON: \(error.code)" }
+        switch error {
+        case PickleJSONOverflow.caller: return "canonical JSON longer than [target] json_max_bytes (\(jsonMaxBytes))"
+        case PickleJSONOverflow.proportional:
+            return "canonical JSON longer than [limits] json_bytes_per_input_byte times the pickle's size (at least min_json_bytes)"
+        case PickleJSONOverflow.decoded: return "canonical JSON longer than [limits] max_decoded_bytes"
+        default: return "not representable as JSON: \(error.code) (\(error.detail))"
+        }
     }
 
     static func isNullValue(_ node: PickleNode, _ values: [NullValue]) -> Bool {

@@ -13,6 +13,8 @@ enum PickleLimitsKeys {
         ("max_container_elements", \.maxContainerElements),
         ("max_integer_digits", \.maxIntegerDigits),
         ("max_nesting_depth", \.maxNestingDepth),
+        ("json_bytes_per_input_byte", \.jsonBytesPerInputByte),
+        ("min_json_bytes", \.minJSONBytes),
     ] }
 
     /// Every limit's value, in the order of ``all``.

@@ -7,7 +7,7 @@ extension SyncConfiguration: Equatable {
         a.dsn == b.dsn && a.timeouts == b.timeouts && a.ha == b.ha && a.sourceTable == b.sourceTable && a.keyColumn == b.keyColumn && a.dataColumn == b.dataColumn
             && a.feed == b.feed
             && a.targetTable == b.targetTable && a.errorsTable == b.errorsTable && a.channel == b.channel
-            && a.jsonColumn == b.jsonColumn && a.daemonRole == b.daemonRole && a.columns == b.columns
+            && a.jsonColumn == b.jsonColumn && a.jsonMaxBytes == b.jsonMaxBytes && a.daemonRole == b.daemonRole && a.columns == b.columns
             && a.batch == b.batch && a.listen == b.listen && a.log == b.log
             && PickleLimitsKeys.values(a.limits) == PickleLimitsKeys.values(b.limits)
     }

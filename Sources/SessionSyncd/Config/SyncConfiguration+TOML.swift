@@ -67,6 +67,7 @@ extension SyncConfiguration {
             errorsTable = try t.tableName("errors_table") ?? errorsTable
             channel = try t.identifier("channel") ?? channel
             jsonColumn = try t.identifier("json_column")
+            jsonMaxBytes = try t.integer("json_max_bytes", in: 1...Int.max) ?? jsonMaxBytes
             daemonRole = try t.identifier("daemon_role")
             defaultColumns = try t.bool("default_columns") ?? true
             try t.finish()

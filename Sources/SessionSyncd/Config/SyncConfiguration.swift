@@ -25,6 +25,9 @@ struct SyncConfiguration: Sendable {
     var channel: String
     /// Optional jsonb column holding the whole session as canonical JSON (`[target] json_column`).
     var jsonColumn: String?
+    /// Largest canonical JSON written to the json column or a jsonb column (`[target] json_max_bytes`);
+    /// a longer one is NULL plus an errors-table row.
+    var jsonMaxBytes: Int
     /// Role that `install` grants least privilege to (`[target] daemon_role`).
     var daemonRole: String?
     /// Typed columns: the defaults (unless `[target] default_columns = false`) plus `[[column]]` entries;
@@ -53,6 +56,7 @@ struct SyncConfiguration: Sendable {
     ///   - errorsTable: default `"session_sync_errors"`.
     ///   - channel: default `"session_syncd"`.
     ///   - jsonColumn: default nil (no jsonb column).
+    ///   - jsonMaxBytes: default 1 MiB (1_048_576).
     ///   - daemonRole: default nil (`install` grants nothing).
     ///   - columns: default ``ColumnMapping/defaults`` (uid, current_page, user_role).
     ///   - batch: default ``BatchSettings/init(batchSize:batchDelay:catchupBatchSize:maxRetries:)`` defaults.
@@ -63,7 +67,7 @@ struct SyncConfiguration: Sendable {
     init(dsn: String? = nil, timeouts: SessionTimeouts = SessionTimeouts(), sourceTable: String = "sessions", keyColumn: String = "session_id", dataColumn: String = "data",
          feed: FeedSettings = FeedSettings(),
          targetTable: String = "session_fields", errorsTable: String = "session_sync_errors", channel: String = "session_syncd",
-         jsonColumn: String? = nil, daemonRole: String? = nil, columns: [ColumnMapping] = ColumnMapping.defaults,
+         jsonColumn: String? = nil, jsonMaxBytes: Int = 1 << 20, daemonRole: String? = nil, columns: [ColumnMapping] = ColumnMapping.defaults,
          batch: BatchSettings = BatchSettings(), listen: ListenSettings = ListenSettings(), log: LogSettings = LogSettings(),
          limits: PickleLimits = .default, ha: HASettings = HASettings()) {
         self.dsn = dsn
@@ -76,6 +80,7 @@ struct SyncConfiguration: Sendable {
         self.errorsTable = errorsTable
         self.channel = channel
         self.jsonColumn = jsonColumn
+        self.jsonMaxBytes = jsonMaxBytes
         self.daemonRole = daemonRole
         self.columns = columns
         self.batch = batch

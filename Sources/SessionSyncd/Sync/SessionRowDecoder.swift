@@ -6,14 +6,18 @@ struct SessionRowDecoder: Sendable {
     var columns: [MappedColumn]
     /// Resource bounds for decoding and JSON.
     var limits: PickleLimits
+    /// Cap on the canonical JSON of a jsonb column (`[target] json_max_bytes`).
+    var jsonMaxBytes: Int
 
     /// Creates a decoder.
     /// - Parameters:
     ///   - columns: the columns to fill.
     ///   - limits: pickle limits from the configuration.
-    init(columns: [MappedColumn], limits: PickleLimits) {
+    ///   - jsonMaxBytes: cap on a jsonb column's JSON; default that of ``SyncConfiguration/defaults``.
+    init(columns: [MappedColumn], limits: PickleLimits, jsonMaxBytes: Int = SyncConfiguration.defaults.jsonMaxBytes) {
         self.columns = columns
         self.limits = limits
+        self.jsonMaxBytes = jsonMaxBytes
     }
 
     /// Decodes one row. Never throws: an undecodable session gives all-NULL values and a `$data` problem.
@@ -32,7 +36,7 @@ struct SessionRowDecoder: Sendable {
                                   problems: [ColumnProblem(column: "$data", reason: "undecodable: \(error.description)",
                                                            excerpt: "<\(data.count) bytes>")])
         }
-        let converter = ColumnConverter(limits: limits)
+        let converter = ColumnConverter(limits: limits, jsonMaxBytes: jsonMaxBytes)
         var values = nulls
         var problems: [ColumnProblem] = []
         // web.py stores a dict; anything else (a hostile REDUCE decodes to an inert call) has no keys

@@ -29,7 +29,7 @@ struct SyncPipeline: Sendable {
         self.schema = schema
         columns = MappedColumn.all(configuration)
         reader = SessionReader(schema: schema)
-        decoder = SessionRowDecoder(columns: columns, limits: configuration.limits)
+        decoder = SessionRowDecoder(columns: columns, limits: configuration.limits, jsonMaxBytes: configuration.jsonMaxBytes)
         upsert = GuardedUpsert(schema: schema, columns: columns)
         mappingHash = Array(configuration.mappingFingerprint.utf8)
     }
