@@ -12,7 +12,7 @@ private func uncommentingOptionalSettings(_ text: String) -> String {
 /// Every key the configuration accepts, as `section.key` (`column.key` for `[[column]]` entries).
 private let allKeys = [
     "database.dsn", "database.lock_timeout_ms", "database.statement_timeout_ms",
-    "ha.enabled", "ha.poll_ms",
+    "ha.enabled", "ha.poll_ms", "status.interval_s", "status.retention_s",
     "source.table", "source.key_column", "source.data_column", "source.feed", "source.queue_poll_ms",
     "target.table", "target.errors_table", "target.channel", "target.default_columns", "target.json_column", "target.json_max_bytes", "target.daemon_role",
     "sync.batch_size", "sync.batch_delay_ms", "sync.catchup_batch_size", "sync.max_retries",

@@ -6,9 +6,7 @@ import Testing
 @Suite struct DaemonRunTests {
     @Test(arguments: FeedSettings.Kind.allCases)
     func sessionChangedWhileTheDaemonIsStoppedIsSyncedAfterStart(feed: FeedSettings.Kind) async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install(feed: feed)
             daemon = try await db.startDaemon(feed: feed)
             try await db.put("s1", try TestPickle.base64("{'uid': 1, 'current_page': '/one', 'user_role': 'a'}"))
@@ -26,18 +24,12 @@ import Testing
             #expect(try await db.field("s1", "uid") == "2")
             #expect(try await db.field("s2", "current_page") == "/new")
             #expect(try await db.settled(feed: feed))
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test(arguments: FeedSettings.Kind.allCases)
     func concurrentUpdatesToTheSameSessionsEndExactlyInSync(feed: FeedSettings.Kind) async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install(feed: feed)
             let keys = (0..<10).map { "race\($0)" }
             let values = try TestPickle.base64((0..<60).map { "{'uid': \($0 % 50 + 1), 'current_page': '/p/\($0)', 'user_role': 'r\($0 % 3)'}" })
@@ -73,18 +65,12 @@ import Testing
             }
             let verify = try DaemonProcess.run(["verify", "--dsn", db.conninfo])
             #expect(verify.status == 0, "\(verify.stdout)")
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test func badSessionsInABatchAreRecordedAndNeverStopTheGoodOnesOrTheDaemon() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        let marker = "/tmp/session-syncd-pwned-\(db.name)"
-        do {
+        try await withDaemonDatabase { db, daemon in
+            let marker = "/tmp/session-syncd-pwned-\(db.name)"
             try await db.install()
             daemon = try await db.startDaemon()
             let good = try TestPickle.base64(["{'uid': 1, 'current_page': '/g1', 'user_role': 'a'}", "{'uid': 2, 'current_page': '/g2', 'user_role': 'b'}"])
@@ -147,19 +133,13 @@ import Testing
             })
             #expect(try await db.field("wrong", "uid") == "2")
             #expect(try await db.scalar("SELECT count(DISTINCT session_id) FROM session_sync_errors") == "2")  // the hostile two remain
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test func sighupReloadFillsANewlyMappedColumn() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        let configURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name).toml")
-        defer { try? FileManager.default.removeItem(at: configURL) }
-        do {
+        try await withDaemonDatabase { db, daemon in
+            let configURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name).toml")
+            defer { try? FileManager.default.removeItem(at: configURL) }
             try "[log]\nlevel = \"info\"\n".write(to: configURL, atomically: true, encoding: .utf8)
             #expect(try DaemonProcess.run(["install", "--dsn", db.conninfo, "--config", configURL.path]).status == 0)
             try await db.put("old", try TestPickle.base64("{'uid': 1, 'current_page': '/o', 'user_role': 'a', 'user': {'email': 'old@example.com'}}"))
@@ -182,11 +162,7 @@ import Testing
             #expect(try await db.eventually { try await db.field("old", "email") == "old@example.com" })
             try await db.put("new", try TestPickle.base64("{'uid': 2, 'current_page': '/n', 'user_role': 'b', 'user': {'email': 'new@example.com'}}"))
             #expect(try await db.eventually { try await db.field("new", "email") == "new@example.com" })
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test func deletedSessionsVanishWithTheirErrors() async throws {
@@ -218,11 +194,9 @@ import Testing
 @Suite struct DaemonReconnectTests {
     @Test(arguments: FeedSettings.Kind.allCases)
     func changesMadeWhileBothConnectionsAreDownAreSyncedAfterReconnect(feed: FeedSettings.Kind) async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        let configURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name).toml")
-        defer { try? FileManager.default.removeItem(at: configURL) }
-        do {
+        try await withDaemonDatabase { db, daemon in
+            let configURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name).toml")
+            defer { try? FileManager.default.removeItem(at: configURL) }
             try "[source]\nfeed = \"\(feed.rawValue)\"\n[listen]\nreconnect_initial_ms = 50\nreconnect_max_s = 1\n[log]\nstats_interval_s = 1\n".write(to: configURL, atomically: true, encoding: .utf8)
             try await db.install(feed: feed)
             daemon = try await db.startDaemon(config: configURL.path)
@@ -243,11 +217,7 @@ import Testing
             #expect(try await daemon!.waitForLog("stats.lag_p50_ms="), "\(daemon!.log)")
             #expect(daemon!.log.contains("msg=\"stats\""))
             #expect(try await db.settled(feed: feed))
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 }
 
@@ -262,9 +232,7 @@ func logfmtValues(_ log: String) -> [String] {
 
 @Suite struct DaemonLogTests {
     @Test func logsNeverHoldThePasswordOrSessionContents() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install()
             // Local connections use trust authentication here: the password is accepted and ignored.
             daemon = try DaemonProcess(["run", "--dsn", "dbname=\(db.name) password=Hunter2-secret"])
@@ -284,11 +252,7 @@ func logfmtValues(_ log: String) -> [String] {
             #expect(!log.contains("medical-record"))
             #expect(!log.contains("77777"))
             #expect(!log.contains("patient"))
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     /// docs/daemon.md's query from a log line's `sync.session_ref` to the session, with `'<ref>'` as `$1`.

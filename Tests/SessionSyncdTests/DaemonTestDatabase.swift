@@ -101,7 +101,7 @@ final class DaemonTestDatabase: Sendable {
     }
 
     /// Waits (up to `timeout`) until `condition` holds; false if it never did.
-    func eventually(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws -> Bool {
+    func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
         let end = ContinuousClock.now + timeout
         while ContinuousClock.now < end {
             if try await condition() { return true }

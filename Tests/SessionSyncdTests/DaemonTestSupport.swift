@@ -16,11 +16,17 @@ extension DaemonTestDatabase {
     }
 
     /// Starts `session-syncd run` against this database and waits for its first catch-up.
-    func startDaemon(config: String? = nil) async throws -> DaemonProcess {
+    /// - Parameters:
+    ///   - config: a configuration file.
+    ///   - environment: variables for the daemon (``DaemonProcess/init(_:environment:logURL:)``).
+    ///   - logURL: its stderr file.
+    ///   - waitFor: the log text that means started (default the first catch-up's).
+    func startDaemon(config: String? = nil, environment: [String: String] = [:], logURL: URL? = nil,
+                     waitFor: String = "caught up") async throws -> DaemonProcess {
         var args = ["run", "--dsn", conninfo]
         if let config { args += ["--config", config] }
-        let daemon = try DaemonProcess(args)
-        let ready = try await daemon.waitForLog("caught up")
+        let daemon = try DaemonProcess(args, environment: environment, logURL: logURL)
+        let ready = try await daemon.waitForLog(waitFor)
         #expect(ready, "daemon did not catch up; log:\n\(daemon.log)")
         return daemon
     }
@@ -50,8 +56,26 @@ extension DaemonTestDatabase {
     }
 }
 
+/// Runs `body` on a new database made from `schema`; whatever daemon `body` leaves in its
+/// `daemon` slot is then stopped (exit status 0 expected, its log shown otherwise) and the
+/// database dropped, also when `body` throws (then its error is the one rethrown).
+func withDaemonDatabase(
+    _ schema: String = DaemonTestDatabase.defaultSchema,
+    _ body: (DaemonTestDatabase, inout DaemonProcess?) async throws -> Void
+) async throws {
+    let db = try await DaemonTestDatabase.create(schema)
+    var daemon: DaemonProcess?
+    do {
+        try await body(db, &daemon)
+    } catch {
+        try? await finish(daemon, db)
+        throw error
+    }
+    try await finish(daemon, db)
+}
+
 /// Stops the daemon, expecting exit status 0; then drops the database.
-func finish(_ daemon: DaemonProcess?, _ db: DaemonTestDatabase) async throws {
+private func finish(_ daemon: DaemonProcess?, _ db: DaemonTestDatabase) async throws {
     if let daemon {
         let log = daemon.log
         let status = try await daemon.stop()

@@ -44,8 +44,9 @@ extension DaemonTestDatabase {
         }
     }
 
-    /// `writers` connections rewriting `keys` with changed data until `stop` is set; returns the number of writes.
-    func writeLoad(keys: [String], writers: Int = 4, until stop: ShutdownFlag) async throws -> Int {
+    /// `writers` connections rewriting `keys` with changed data until `stop` is set (and each has written at
+    /// least `minimum` times); returns the number of writes.
+    func writeLoad(keys: [String], writers: Int = 4, atLeast minimum: Int = 5, until stop: ShutdownFlag) async throws -> Int {
         let values = try TestPickle.base64((0..<40).map { "{'uid': \($0 % 50 + 1), 'current_page': '/load/\($0)', 'user_role': 'w'}" })
         let name = self.name
         return try await withThrowingTaskGroup(of: Int.self) { group in
@@ -53,7 +54,7 @@ extension DaemonTestDatabase {
                 group.addTask {
                     var n = 0
                     var conn: PGConnection?
-                    while !stop.isRequested {
+                    while !stop.isRequested || n < minimum {  // at least `minimum` each, however starved this task is
                         do {
                             if conn == nil {
                                 conn = try await PGConnection.connect(PGConnectionConfiguration(conninfo: "dbname=\(name)"), logger: DaemonTestDatabase.logger)

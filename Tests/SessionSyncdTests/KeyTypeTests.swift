@@ -9,13 +9,11 @@ import Testing
 
     @Test(arguments: keyTypes, dataTypes)
     func daemonSyncsEverySessionIdTypeAndBothDataTypes(keyType: String, dataType: String) async throws {
-        let db = try await DaemonTestDatabase.create("""
+        try await withDaemonDatabase("""
             CREATE TABLE users (id integer PRIMARY KEY);
             INSERT INTO users VALUES (1), (2);
             CREATE TABLE sessions (session_id \(keyType) PRIMARY KEY, atime timestamp NOT NULL DEFAULT now(), data \(dataType));
-            """)
-        var daemon: DaemonProcess?
-        do {
+            """) { db, daemon in
             try await db.install()
             #expect(try await db.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'session_fields'::regclass AND attname = 'session_id'")
                     == db.scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'sessions'::regclass AND attname = 'session_id'"))
@@ -35,10 +33,6 @@ import Testing
             // data_hash is sha256 of the data bytes.
             #expect(try await db.scalar("SELECT f.data_hash = sha256(\(dataType == "bytea" ? "s.data" : "convert_to(s.data, 'UTF8')")) FROM sessions s JOIN session_fields f USING (session_id) WHERE s.session_id = 'abc'") == "t")
             #expect(try await db.verifyReport().ok)
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 }

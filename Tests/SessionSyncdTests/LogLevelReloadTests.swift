@@ -7,13 +7,11 @@ import Testing
     /// info → debug: "batch synced" (a debug line) appears; an invalid file keeps debug; back to info: it
     /// stops. The LISTEN connection is the first one throughout (no reconnect, no second `listening`).
     @Test func sighupRaisesAndLowersTheLogLevelOfTheRunningDaemon() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        let configURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name).toml")
-        defer { try? FileManager.default.removeItem(at: configURL) }
-        func config(_ log: String) throws { try "[log]\n\(log)\n".write(to: configURL, atomically: true, encoding: .utf8) }
-        func batchLines(_ daemon: DaemonProcess) -> Int { daemon.log.components(separatedBy: "msg=\"batch synced\"").count - 1 }
-        do {
+        try await withDaemonDatabase { db, daemon in
+            let configURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name).toml")
+            defer { try? FileManager.default.removeItem(at: configURL) }
+            func config(_ log: String) throws { try "[log]\n\(log)\n".write(to: configURL, atomically: true, encoding: .utf8) }
+            func batchLines(_ daemon: DaemonProcess) -> Int { daemon.log.components(separatedBy: "msg=\"batch synced\"").count - 1 }
             try config("level = \"info\"")
             try await db.install()
             daemon = try await db.startDaemon(config: configURL.path)
@@ -59,10 +57,6 @@ import Testing
             // One LISTEN connection all along.
             #expect(daemon!.log.components(separatedBy: "msg=\"listening; catching up\"").count - 1 == 1)
             #expect(!daemon!.log.contains("pg.generation=2"))
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 }

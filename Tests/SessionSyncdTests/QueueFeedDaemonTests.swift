@@ -7,11 +7,9 @@ import Testing
 /// their session, must not pile up; and switching between the feeds under load.
 @Suite struct QueueFeedDaemonTests {
     @Test func aDaemonKilledMidBatchLeavesItsEntriesAndTheNextStartSyncsThem() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        let blocker = try await PGConnection.connect(PGConnectionConfiguration(conninfo: db.conninfo), logger: DaemonTestDatabase.logger)
-        defer { blocker.close() }
-        do {
+        try await withDaemonDatabase { db, daemon in
+            let blocker = try await PGConnection.connect(PGConnectionConfiguration(conninfo: db.conninfo), logger: DaemonTestDatabase.logger)
+            defer { blocker.close() }
             try await db.install(feed: .queue)
             daemon = try await db.startDaemon(feed: .queue, extra: "[sync]\nbatch_size = 20\n")
             let bulk = "INSERT INTO sessions (session_id, data) SELECT 'k' || g, $1 FROM generate_series(1, 1000) g "
@@ -43,17 +41,11 @@ import Testing
             daemon = try await db.startDaemon(feed: .queue)
             #expect(try await db.settled(feed: .queue))
             #expect(try await db.scalar("SELECT count(*) FROM session_fields WHERE current_page = '/second'") == "1000")
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test func entriesOfDeletedSessionsGoAndTheDaemonGoesOn() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install(feed: .queue)
             let v = try TestPickle.base64("{'uid': 1, 'current_page': '/d', 'user_role': 'a'}")
             for k in ["gone1", "gone2", "kept"] { try await db.put(k, v) }
@@ -70,17 +62,11 @@ import Testing
             #expect(try await db.eventually { try await db.field("kept", "current_page") == "/after" })
             #expect(try await db.settled(feed: .queue))
             #expect(daemon!.process.isRunning)
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test func theQueueIsEmptyAfterASustainedLoadAndDoesNotGrowRunOverRun() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install(feed: .queue)
             let keys = (0..<200).map { "b\($0)" }
             for k in keys { try await db.put(k, try TestPickle.base64("{'uid': 1}")) }
@@ -101,18 +87,12 @@ import Testing
             }
             #expect(writes.allSatisfy { $0 > 10 }, "\(writes)")
             #expect(sizes[2] <= max(sizes[0], sizes[1]), "queue heap bytes per run: \(sizes)")
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     /// docs/daemon.md's switch procedure, under a write load, both ways: nothing is lost.
     @Test func switchingFeedsUnderLoadLosesNothing() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install(feed: .notify)
             let keys = (0..<40).map { "sw\($0)" }
             for k in keys { try await db.put(k, try TestPickle.base64("{'uid': 1}")) }
@@ -134,18 +114,12 @@ import Testing
             #expect(try await db.settled(feed: .queue))
             let verify = try DaemonProcess.run(["verify", "--dsn", db.conninfo])
             #expect(verify.status == 0, "\(verify.stdout)")
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test(arguments: FeedSettings.Kind.allCases)
     func terminatedBackendsUnderWriteLoadLoseNothing(feed: FeedSettings.Kind) async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install(feed: feed)
             let keys = (0..<50).map { "t\($0)" }
             for k in keys { try await db.put(k, try TestPickle.base64("{'uid': 1}")) }
@@ -164,10 +138,6 @@ import Testing
             #expect(try await load > 10)
             #expect(try await db.settled(feed: feed))
             #expect(daemon!.process.isRunning)
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 }

@@ -45,15 +45,13 @@ import Testing
     }
 
     @Test func runVerifyAndResyncRecordMissingKeysOfRequiredColumnsOnly() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        let first = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name)-email.toml")
-        let second = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name)-cart.toml")
-        defer {
-            try? FileManager.default.removeItem(at: first)
-            try? FileManager.default.removeItem(at: second)
-        }
-        do {
+        try await withDaemonDatabase { db, daemon in
+            let first = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name)-email.toml")
+            let second = FileManager.default.temporaryDirectory.appendingPathComponent("\(db.name)-cart.toml")
+            defer {
+                try? FileManager.default.removeItem(at: first)
+                try? FileManager.default.removeItem(at: second)
+            }
             try Self.emailRequired.write(to: first, atomically: true, encoding: .utf8)
             try Self.cartRequired.write(to: second, atomically: true, encoding: .utf8)
             let install = try DaemonProcess.run(["install", "--dsn", db.conninfo, "--config", first.path])
@@ -138,11 +136,7 @@ import Testing
             v = try Self.verify(db, first)
             #expect(v.status == 0)
             #expect(v.counts == ["sessions": 3, "in sync": 3, "missing": 0, "stale": 0, "orphaned": 0, "with recorded errors": 1])
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     /// A "missing key" error written before (by an older release, where every mapped key was required, or

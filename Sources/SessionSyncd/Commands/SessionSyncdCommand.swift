@@ -10,6 +10,7 @@ struct SessionSyncdCommand: AsyncParsableCommand {
             Connection: --dsn (libpq conninfo or URI), else [database] dsn of --config, \
             else libpq's defaults and the PG* environment variables.
             """,
-        subcommands: [InstallCommand.self, RunCommand.self, VerifyCommand.self, ResyncCommand.self, DecodeCommand.self]
+        version: SessionSyncdVersion.current,
+        subcommands: [InstallCommand.self, RunCommand.self, StatusCommand.self, VerifyCommand.self, ResyncCommand.self, DecodeCommand.self]
     )
 }

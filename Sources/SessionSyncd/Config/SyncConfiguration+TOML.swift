@@ -115,6 +115,16 @@ extension SyncConfiguration {
             }
             try t.finish()
         }
+        if var t = try r.table("status") {
+            if let interval = try t.duration("interval_s", unitNanoseconds: 1e9, allowZero: true) {
+                guard interval <= StatusSettings.intervalMax else {
+                    throw t.error(.invalidValue, "interval_s", "must be between 0 (no status row) and 300")
+                }
+                status.interval = interval
+            }
+            status.retention = try t.duration("retention_s", unitNanoseconds: 1e9, allowZero: false) ?? status.retention
+            try t.finish()
+        }
         if var t = try r.table("limits") {
             for (key, field) in PickleLimitsKeys.all {
                 if let n = try t.integer(key, in: 1...Int.max) { limits[keyPath: field] = n }

@@ -43,6 +43,8 @@ struct SyncConfiguration: Sendable {
     var limits: PickleLimits
     /// Leader election among instances (`[ha]`).
     var ha: HASettings
+    /// The status table (`[status]`).
+    var status: StatusSettings
 
     /// Creates a configuration.
     /// - Parameters:
@@ -64,12 +66,13 @@ struct SyncConfiguration: Sendable {
     ///   - log: default ``LogSettings`` defaults.
     ///   - limits: default `PickleLimits.default`.
     ///   - ha: default ``HASettings`` defaults (enabled, a standby tries every second).
+    ///   - status: default ``StatusSettings`` defaults (a status row every 5 s, dead instances' rows kept 1 h).
     init(dsn: String? = nil, timeouts: SessionTimeouts = SessionTimeouts(), sourceTable: String = "sessions", keyColumn: String = "session_id", dataColumn: String = "data",
          feed: FeedSettings = FeedSettings(),
          targetTable: String = "session_fields", errorsTable: String = "session_sync_errors", channel: String = "session_syncd",
          jsonColumn: String? = nil, jsonMaxBytes: Int = 1 << 20, daemonRole: String? = nil, columns: [ColumnMapping] = ColumnMapping.defaults,
          batch: BatchSettings = BatchSettings(), listen: ListenSettings = ListenSettings(), log: LogSettings = LogSettings(),
-         limits: PickleLimits = .default, ha: HASettings = HASettings()) {
+         limits: PickleLimits = .default, ha: HASettings = HASettings(), status: StatusSettings = StatusSettings()) {
         self.dsn = dsn
         self.timeouts = timeouts
         self.sourceTable = sourceTable
@@ -88,6 +91,7 @@ struct SyncConfiguration: Sendable {
         self.log = log
         self.limits = limits
         self.ha = ha
+        self.status = status
     }
 
     /// The design card: what every command uses when there is no configuration file.

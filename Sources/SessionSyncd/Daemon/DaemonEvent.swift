@@ -12,6 +12,8 @@ enum DaemonEvent: Sendable {
     case catchUpPage(id: Int)
     /// Time for the periodic stats line.
     case stats
+    /// Time for the status row (`[status] interval_s`).
+    case status
     /// SIGTERM or SIGINT.
     case terminate(signal: Int32)
     /// SIGHUP.
@@ -22,4 +24,8 @@ enum DaemonEvent: Sendable {
     case queueTimer
     /// The leader lock made this instance active or standby (``InstanceRole`` is already set).
     case role(InstanceRole.Role)
+    /// The leader lock's first attempt found it taken: this instance stands by (sd_notify `READY=1`).
+    case standingBy
+    /// The watchdog's ping interval has passed (``Watchdog``).
+    case watchdog
 }

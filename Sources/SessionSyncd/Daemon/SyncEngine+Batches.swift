@@ -48,7 +48,9 @@ extension SyncEngine {
         }
     }
 
+    /// Counts a batch that completed: its round trips on the query connection succeeded (``Watchdog``).
     func record(batchSize: Int, _ result: SyncPipeline.Result) {
+        watchdog?.roundTripSucceeded(at: .now)
         stats.recordBatch(size: batchSize)
         stats.recordSynced(result.current)
         stats.recordErrors(result.problems)

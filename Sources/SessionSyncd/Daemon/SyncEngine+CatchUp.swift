@@ -38,6 +38,7 @@ extension SyncEngine {
                 catchUp.active = false
                 let took = ContinuousClock.now - catchUp.started
                 logger.info("caught up", metadata: ["sync.sessions": "\(catchUp.sessions)", "sync.duration_ms": "\(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)"])
+                caughtUp()
             }
         } catch {
             await dropConnection(after: error)

@@ -35,6 +35,7 @@ extension SyncEngine {
         applied.feed = configuration.feed
         applied.listen = configuration.listen
         applied.ha = configuration.ha; applied.timeouts = configuration.timeouts
+        applied.status = configuration.status
         applied.log.format = configuration.log.format; applied.log.statsInterval = configuration.log.statsInterval
         guard let conn = await queryConnection() else { return }
         do {
@@ -75,6 +76,8 @@ extension SyncEngine {
         if fresh.timeouts.statementTimeout != running.timeouts.statementTimeout { changed.append("database.statement_timeout_ms") }
         if fresh.ha.enabled != running.ha.enabled { changed.append("ha.enabled") }
         if fresh.ha.pollInterval != running.ha.pollInterval { changed.append("ha.poll_ms") }
+        if fresh.status.interval != running.status.interval { changed.append("status.interval_s") }
+        if fresh.status.retention != running.status.retention { changed.append("status.retention_s") }
         if fresh.sourceTable != running.sourceTable { changed.append("source.table") }
         if fresh.keyColumn != running.keyColumn { changed.append("source.key_column") }
         if fresh.dataColumn != running.dataColumn { changed.append("source.data_column") }

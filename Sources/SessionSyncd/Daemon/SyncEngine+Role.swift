@@ -41,6 +41,7 @@ extension SyncEngine {
     func stopListening() async {
         await listener?.stop()
         listener = nil
+        listening = false
         listenerForward = nil
     }
 

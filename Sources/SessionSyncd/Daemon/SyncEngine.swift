@@ -23,7 +23,7 @@ final class SyncEngine {
     var pipeline: SyncPipeline?
     var backoff: ReconnectBackoff
     var batcher: SyncBatcher
-    var stats = LagStats()
+    var stats = DaemonStats()
     var armedDeadline: ContinuousClock.Instant?
     var catchUp = CatchUp(id: 0)
     /// Queue feed only: its tables and when to look at them (nil with the notify feed).
@@ -38,6 +38,20 @@ final class SyncEngine {
     var listener: PGListener?
     /// Forwards `listener`'s events into `events`.
     var listenerForward: Task<Void, Never>?
+    /// This process in the status table (a fresh id per start).
+    let identity = InstanceIdentity.current()
+    /// Writes the status row on its own connection (nil with `[status] interval_s = 0`).
+    var statusWriter: StatusWriter?
+    /// The LISTEN connection is up (between `.listening` and `.disconnected`).
+    var listening = false
+    /// Why this instance cannot work, when it found out (the status row's `warning`).
+    var connectionWarning: String?
+    /// sd_notify: READY, STATUS, WATCHDOG, RELOADING, STOPPING (silent without `$NOTIFY_SOCKET`).
+    let notifier: SystemdNotifier
+    /// When to ping systemd's watchdog (nil unless systemd asked, `$WATCHDOG_USEC`).
+    var watchdog: Watchdog?
+    /// Whether `READY=1` was sent (once: after the first catch-up, or when standing by).
+    var readySent = false
     let continuation: AsyncStream<DaemonEvent>.Continuation
     let events: AsyncStream<DaemonEvent>
 
@@ -52,13 +66,17 @@ final class SyncEngine {
     ///   - logger: the daemon's logger.
     ///   - logLevel: the shared level `logger` (and every logger made from the same bootstrap) reads;
     ///     a reload sets it to `[log] level`.
-    init(configuration: SyncConfiguration, configPath: String?, conninfo: String, logger: Logger, logLevel: LogLevelControl) {
+    ///   - notifier: sd_notify; by default from the process environment.
+    init(configuration: SyncConfiguration, configPath: String?, conninfo: String, logger: Logger, logLevel: LogLevelControl,
+         notifier: SystemdNotifier? = nil) {
         self.configuration = configuration
         self.configPath = configPath
         self.connectionConfiguration = PGConnectionConfiguration(conninfo: conninfo)
         self.logger = logger
         self.logLevel = logLevel
         self.role = InstanceRole(electing: configuration.ha.enabled)
+        self.notifier = notifier ?? SystemdNotifier(logger: logger)
+        self.watchdog = self.notifier.watchdog.map { Watchdog(interval: $0.pingInterval) }
         self.backoff = ReconnectBackoff(policy: ReconnectPolicy(initial: configuration.listen.reconnectInitial,
                                                                maximum: configuration.listen.reconnectMax))
         self.batcher = SyncBatcher(maxBatchSize: configuration.batch.batchSize, maxDelay: configuration.batch.batchDelay)
@@ -72,12 +90,16 @@ final class SyncEngine {
         let cont = continuation
         let shutdown = self.shutdown
         let logger = self.logger
+        let notifier = self.notifier
         let signals = SignalSource(signals: [SIGTERM, SIGINT, SIGHUP]) { sig in
             if sig == SIGHUP {
                 cont.yield(.reload)
                 return
             }
             if shutdown.request() {
+                // From the signal's thread: even a loop stuck in a batch tells systemd at once.
+                notifier.send(.status(NotifyStatus.stopping))
+                notifier.send(.stopping)
                 cont.yield(.terminate(signal: sig))
                 DispatchQueue.global().asyncAfter(deadline: .now() + Self.shutdownGrace) {
                     logger.warning("shutdown took too long; exiting, the open batch is rolled back by the server")
@@ -97,16 +119,19 @@ final class SyncEngine {
             "sync.target": "\(configuration.targetTable)",
         ])
 
+        notifier.send(.status(NotifyStatus.starting))
         // The query connection first: it checks that `install` has run.
         guard let conn = await queryConnection() else { return 0 }
         pipeline = try await SyncPipeline.load(configuration, on: conn)
         queue = try await QueueTable.check(configuration, on: conn)
         if queue != nil { queueFeed = QueueFeed(pollInterval: configuration.feed.pollInterval) }
+        let statusTask = startStatus()
 
         if configuration.ha.enabled {
             let key = LeaderKey(target: pipeline!.schema.target, channel: configuration.channel, salt: nil)
             let lock = LeaderLock(conninfo: connectionConfiguration.conninfo, key: key, settings: configuration.ha,
-                                  listen: configuration.listen, role: role, logger: logger) { cont.yield(.role($0)) }
+                                  listen: configuration.listen, role: role, logger: logger,
+                                  onChange: { cont.yield(.role($0)) }, onStandingBy: { cont.yield(.standingBy) })
             leaderLock = lock
             logger.info("standing by until this instance holds the leader lock", metadata: ["ha.lock_key": "\(key.value)"])
             lock.start()
@@ -121,6 +146,7 @@ final class SyncEngine {
                 cont.yield(.stats)
             }
         }
+        let watchdogTask = startWatchdogTimer()
 
         loop: for await event in events {
             switch event {
@@ -129,6 +155,7 @@ final class SyncEngine {
             case .listener where !role.isActive:
                 continue  // a stopped listener's last events
             case .listener(.listening(let generation)):
+                listening = true
                 logger.info("listening; catching up", metadata: ["pg.channel": "\(configuration.channel)", "pg.generation": "\(generation)"])
                 startCatchUp()
                 if queueFeed != nil { schedule(queueFeed!.listening()) }
@@ -141,6 +168,7 @@ final class SyncEngine {
                 stats.recordNotification(at: now)
                 if !n.payload.isEmpty { _ = batcher.add(n.payload, now: now) }
             case .listener(.disconnected(let error, let retryIn)):
+                listening = false
                 logger.warning("LISTEN connection lost; reconnecting", metadata: [
                     "pg.error": "\(error.description)", "pg.retry_in_ms": "\(retryIn.components.seconds * 1000 + retryIn.components.attoseconds / 1_000_000_000_000_000)",
                 ])
@@ -151,12 +179,20 @@ final class SyncEngine {
             case .catchUpPage(let id):
                 if id == catchUp.id, catchUp.active { await catchUpPage() }
             case .stats:
-                StatsLine.log(stats.takeSnapshot(now: .now), to: logger)
+                let snapshot = stats.takeSnapshot(now: .now)
+                StatsLine.log(snapshot, to: logger)
+                if readySent { notifier.send(.status(NotifyStatus.summary(role: role.current, snapshot, interval: statsInterval))) }
+            case .status:
+                reportStatus()
             case .terminate(let sig):
                 logger.info("stopping", metadata: ["signal": "\(sig == SIGTERM ? "TERM" : "INT")"])
                 break loop
             case .reload:
-                await reload()
+                await reloadNotifying()
+            case .standingBy:
+                standingBy()
+            case .watchdog:
+                await watchdogIntervalElapsed()
             case .queue(let action):
                 await queueStep(action)
             case .queueTimer:
@@ -167,7 +203,10 @@ final class SyncEngine {
         }
 
         statsTask.cancel()
+        statusTask?.cancel()
+        watchdogTask?.cancel()
         await stopListening()
+        await finishStatus()
         // After the last write: a standby takes over as soon as this lock is released.
         await leaderLock?.stop()
         connection?.close()

@@ -24,6 +24,7 @@ final class LeaderLock: @unchecked Sendable {
     private let reconnect: ReconnectPolicy
     private let logger: Logger
     private let onChange: @Sendable (InstanceRole.Role) -> Void
+    private let onStandingBy: @Sendable () -> Void
     private let lock = NSLock()
     private var task: Task<Void, Never>?
     private var stopped = false
@@ -37,8 +38,11 @@ final class LeaderLock: @unchecked Sendable {
     ///   - role: the shared role to set.
     ///   - logger: one line per role change; warnings for a lost connection; an error for a foreign holder.
     ///   - onChange: called after each role change (from the lock task).
+    ///   - onStandingBy: called once, after the first lock attempt that found the lock taken (sd_notify's
+    ///     `READY=1` for a standby: connected, and standing by).
     init(conninfo: String, key: LeaderKey, settings: HASettings, listen: ListenSettings, role: InstanceRole,
-         logger: Logger, onChange: @escaping @Sendable (InstanceRole.Role) -> Void) {
+         logger: Logger, onChange: @escaping @Sendable (InstanceRole.Role) -> Void,
+         onStandingBy: @escaping @Sendable () -> Void = {}) {
         // Client-side bound of each lock query: half the heartbeat, as the listener's heartbeat query.
         let half = max(listen.heartbeat / 2, .milliseconds(50))
         self.connection = PGConnectionConfiguration(conninfo: conninfo, applicationName: "session-syncd leader lock",
@@ -50,6 +54,7 @@ final class LeaderLock: @unchecked Sendable {
         self.reconnect = ReconnectPolicy(initial: listen.reconnectInitial, maximum: min(listen.reconnectMax, .seconds(5)))
         self.logger = logger
         self.onChange = onChange
+        self.onStandingBy = onStandingBy
     }
 
     /// Starts the loop (once).
@@ -79,6 +84,7 @@ final class LeaderLock: @unchecked Sendable {
         var random = SystemRandomNumberGenerator()
         var conn: PGConnection?
         var ownRole = ""
+        var stoodBy = false
         var pending = election.start()
         while !pending.isEmpty {
             if isStopped, election.phase != .stopped {
@@ -111,6 +117,10 @@ final class LeaderLock: @unchecked Sendable {
                     ownRole = r[0, 3] ?? ownRole
                     let holder = r[0, 1].flatMap(Int32.init).map { LeaderElection.Holder(pid: $0, role: r[0, 2]) }
                     pending += election.lockAttempt(acquired: r[0, 0] == "t", holder: holder, ownRole: ownRole, now: .now)
+                    if election.phase == .standby, !stoodBy {
+                        stoodBy = true
+                        onStandingBy()
+                    }
                 } catch {
                     pending += lost(error, &conn, &election, &backoff, &random)
                 }

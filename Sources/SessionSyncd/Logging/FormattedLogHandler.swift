@@ -25,6 +25,8 @@ struct FormattedLogHandler<Format: LogLineFormat>: LogHandler {
     let label: String
     private let writer: LogLineWriter
     private let clock: LogClock
+    /// Whether each line starts with its syslog priority, `<6>` (stderr is journald's stream: ``JournalStream``).
+    var syslogPrefix = false
 
     /// Creates a handler with a level of its own (not shared with other handlers).
     /// - Parameters:
@@ -61,6 +63,7 @@ struct FormattedLogHandler<Format: LogLineFormat>: LogHandler {
 
     func log(event: LogEvent) {
         let record = LogRecord(event: event, handlerMetadata: metadata, provider: metadataProvider, timestamp: clock.timestamp())
-        writer.write(Array(Format.format(record).utf8))
+        let line = Format.format(record)
+        writer.write(Array((syslogPrefix ? SyslogPriority.prefix(record.level) + line : line).utf8))
     }
 }

@@ -2,7 +2,7 @@ import Logging
 import PGListen
 
 /// Applies sql/ (embedded byte for byte) and calls its functions with the configuration's names
-/// (`setup`, `setup_feed` for `[source] feed`, `add_column` per column, the grants).
+/// (`setup`, `setup_feed` for `[source] feed`, `add_column` per column, `setup_status`, the grants).
 ///
 /// Everything runs in one transaction and is idempotent: a second install changes nothing.
 struct Installer: Sendable {
@@ -38,6 +38,7 @@ struct Installer: Sendable {
                     [.text(target), .text(column.mapping.name), .text(column.mapping.type.rawValue),
                      ref.map { .text(SQLIdentifier.quoteQualified($0.table)) }, ref.map { .text($0.column) }])
             }
+            _ = try await connection.query("SELECT session_syncd.setup_status($1::text)", [.text(target)])
             if let role = configuration.daemonRole {
                 let referenced = Array(Set(configuration.columns.compactMap { $0.references.map { SQLIdentifier.quoteQualified($0.table) } })).sorted()
                 _ = try await connection.query(
@@ -45,6 +46,8 @@ struct Installer: Sendable {
                     [.text(role), .text(source), .text(target), .text(errors), .textArray(referenced)])
                 _ = try await connection.query("SELECT session_syncd.grant_daemon_feed($1::name, $2::regclass)",
                                                [.text(role), .text(source)])
+                _ = try await connection.query("SELECT session_syncd.grant_daemon_status($1::name, $2::text)",
+                                               [.text(role), .text(target)])
             }
             try await connection.execute("COMMIT")
         } catch {

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import SessionSyncd
+
+/// `session-syncd status` against real status rows: its exit code (a Nagios-style check) and output.
+@Suite struct StatusCommandTests {
+    func status(_ db: DaemonTestDatabase, _ extra: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+        try DaemonProcess.run(["status", "--dsn", db.conninfo] + extra)
+    }
+
+    /// The JSON form, parsed.
+    func statusJSON(_ db: DaemonTestDatabase, _ extra: [String] = []) throws -> (status: Int32, object: [String: Any]) {
+        let r = try status(db, ["--json"] + extra)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        return (r.status, try #require(object, "not a JSON object: \(r.stdout) \(r.stderr)"))
+    }
+
+    @Test func noInstanceExitsOneAndActiveFreshExitsZeroAndAStaleHeartbeatExitsOne() async throws {
+        let db = try await DaemonTestDatabase.create()
+        var daemon: DaemonProcess?
+        do {
+            try await db.install()
+            // No instance has ever written a row.
+            let none = try status(db)
+            #expect(none.status == 1, "\(none)")
+            #expect(none.stdout.hasPrefix("CRITICAL: no session-syncd instance"), "\(none)")
+            let noneJSON = try statusJSON(db)
+            #expect(noneJSON.status == 1)
+            #expect(noneJSON.object["ok"] as? Bool == false)
+            #expect((noneJSON.object["instances"] as? [Any])?.isEmpty == true)
+
+            // Active and fresh.
+            daemon = try db.spawnDaemon(config: try db.statusConfigFile())
+            #expect(try await daemon!.waitForLog("caught up"), "\(daemon!.log)")
+            let pid = daemon!.pid
+            #expect(try await db.statusRow(pid: pid) { $0["fresh"] == "t" && $0["role"] == "active" })
+            let ok = try status(db)
+            #expect(ok.status == 0, "\(ok)")
+            #expect(ok.stdout.hasPrefix("OK: active instance \(InstanceIdentity.hostName()) pid \(pid)"), "\(ok.stdout)")
+            let lines = ok.stdout.split(separator: "\n")
+            #expect(lines.count == 3)
+            #expect(lines[1].hasPrefix("host"))
+            #expect(lines[2].contains(" active "))
+            let okJSON = try statusJSON(db)
+            #expect(okJSON.status == 0)
+            #expect(okJSON.object["ok"] as? Bool == true)
+            let instances = try #require(okJSON.object["instances"] as? [[String: Any]])
+            #expect(instances.count == 1)
+            #expect(instances.first?["role"] as? String == "active")
+            #expect(instances.first?["pid"] as? Int == Int(pid))
+            #expect(instances.first?["fresh"] as? Bool == true)
+            #expect(instances.first?["connected"] as? Bool == true)
+
+            // Stale: the process is stopped, its heartbeat ages past three intervals.
+            daemon!.signal(SIGSTOP)
+            #expect(try await db.statusRow(pid: pid) { $0["fresh"] == "f" })
+            let stale = try status(db)
+            #expect(stale.status == 1, "\(stale)")
+            #expect(stale.stdout.hasPrefix("CRITICAL: the active instance's heartbeat is stale"), "\(stale.stdout)")
+            // A threshold of one hour calls the same heartbeat fresh; a tiny one does not.
+            #expect(try status(db, ["--max-age-s", "3600"]).status == 0)
+            #expect(try statusJSON(db, ["--max-age-s", "3600"]).object["max_age_s"] as? Double == 3600)
+            daemon!.signal(SIGCONT)
+            #expect(try await db.statusRow(pid: pid) { $0["fresh"] == "t" })
+            #expect(try await db.eventually { try status(db).status == 0 })
+
+            // A cleanly stopped instance is not active.
+            #expect(try await daemon!.stop() == 0)
+            daemon = nil
+            let stopped = try status(db)
+            #expect(stopped.status == 1, "\(stopped)")
+            #expect(stopped.stdout.hasPrefix("CRITICAL: no active instance"), "\(stopped.stdout)")
+            #expect(stopped.stdout.contains(" stopped "))
+        } catch {
+            daemon?.signal(SIGCONT)
+            try? await finish(daemon, db)
+            throw error
+        }
+        try await finish(daemon, db)
+    }
+
+    @Test func withoutTheStatusViewItExitsOneAndSaysToInstall() async throws {
+        let db = try await DaemonTestDatabase.create()
+        let r = try status(db)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("run `session-syncd install`"), "\(r)")
+        #expect(try status(db, ["--max-age-s", "0"]).status == 64)
+        await db.drop()
+    }
+}
