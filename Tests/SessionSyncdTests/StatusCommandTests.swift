@@ -16,9 +16,8 @@ import Testing
     }
 
     @Test func noInstanceExitsOneAndActiveFreshExitsZeroAndAStaleHeartbeatExitsOne() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
+            defer { daemon?.signal(SIGCONT) }
             try await db.install()
             // No instance has ever written a row.
             let none = try status(db)
@@ -71,12 +70,7 @@ import Testing
             #expect(stopped.status == 1, "\(stopped)")
             #expect(stopped.stdout.hasPrefix("CRITICAL: no active instance"), "\(stopped.stdout)")
             #expect(stopped.stdout.contains(" stopped "))
-        } catch {
-            daemon?.signal(SIGCONT)
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test func withoutTheStatusViewItExitsOneAndSaysToInstall() async throws {

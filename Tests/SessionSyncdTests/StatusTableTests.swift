@@ -7,11 +7,7 @@ import Testing
 /// least privilege; stale rows; a failing status write that must not stop syncing.
 @Suite struct StatusTableTests {
     @Test func theDaemonWritesItsRowWithLeastPrivilegeAndMarksItStoppedOnExit() async throws {
-        let db = try await DaemonTestDatabase.create()
-        let role = "sd_\(db.name)"
-        var daemon: DaemonProcess?
-        do {
-            try await db.connection.execute("CREATE ROLE \(role) LOGIN")
+        try await withDaemonDatabaseAndRole { db, role, daemon in
             var config = SyncConfiguration.defaults
             config.daemonRole = role
             try await db.install(config)
@@ -51,7 +47,7 @@ import Testing
                     _ = try await daemonConn.query(forbidden)
                     Issue.record("daemon role may run: \(forbidden)")
                 } catch {
-                    #expect(error.sqlState == "42501", "\(forbidden): \(error)")
+                    #expect((error as? PGError)?.sqlState == "42501", "\(forbidden): \(error)")
                 }
             }
             // Monitoring (pg_monitor) reads the view.
@@ -64,19 +60,12 @@ import Testing
             #expect(stopped["role"] == "stopped")
             #expect(stopped["fresh"] == "f")
             #expect(stopped["connected"] == "f")
-        } catch {
-            try? await finish(daemon, db)
-            try? await dropRole(role)
-            throw error
         }
-        try await finish(daemon, db)
-        try await dropRole(role)
     }
 
     @Test func deadInstancesRowsGoStaleAndAreDeletedAfterTheRetention() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
+            defer { daemon?.signal(SIGCONT) }
             try await db.install()
             // Two rows of instances that died: 10 minutes ago (kept, stale) and 2 hours ago (past the 1 h retention).
             try await db.connection.execute("""
@@ -96,20 +85,11 @@ import Testing
             #expect(try await db.statusRow(pid: daemon!.pid) { $0["fresh"] == "f" && $0["role"] == "active" })
             daemon!.signal(SIGCONT)
             #expect(try await db.statusRow(pid: daemon!.pid) { $0["fresh"] == "t" })
-        } catch {
-            daemon?.signal(SIGCONT)
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test func aFailingStatusWriteIsLoggedOnceAndSyncingGoesOn() async throws {
-        let db = try await DaemonTestDatabase.create()
-        let role = "sd_\(db.name)"
-        var daemon: DaemonProcess?
-        do {
-            try await db.connection.execute("CREATE ROLE \(role) LOGIN")
+        try await withDaemonDatabaseAndRole { db, role, daemon in
             var config = SyncConfiguration.defaults
             config.daemonRole = role
             try await db.install(config)
@@ -128,20 +108,13 @@ import Testing
             try await db.install(config)  // grants again
             #expect(try await daemon!.waitForLog("status row written again"), "\(daemon!.log)")
             #expect(try await db.statusRow(pid: daemon!.pid) { $0["fresh"] == "t" && $0["sessions_synced"] == "1" })
-        } catch {
-            try? await finish(daemon, db)
-            try? await dropRole(role)
-            throw error
         }
-        try await finish(daemon, db)
-        try await dropRole(role)
     }
 
     @Test func twoInstancesShowOneActiveAndOneStandbyAndTheStandbyTakesOver() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var first: DaemonProcess?
-        var second: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, second in
+            var first: DaemonProcess?
+            defer { if let first { first.signal(SIGKILL) } }
             try await db.install()
             let config = try db.statusConfigFile(extra: "[ha]\npoll_ms = 100\n")
             first = try db.spawnDaemon(config: config)
@@ -161,17 +134,6 @@ import Testing
                     "\(second!.log)")
             #expect(try await db.statusRow(pid: p1) { $0["fresh"] == "f" && $0["role"] == "active" })
             #expect(try await db.scalar("SELECT count(*) FROM session_sync_status WHERE role = 'active' AND fresh") == "1")
-        } catch {
-            if let first { _ = try? await first.stop() }
-            try? await finish(second, db)
-            throw error
         }
-        try await finish(second, db)
-    }
-
-    func dropRole(_ role: String) async throws {
-        let admin = try await PGConnection.connect(PGConnectionConfiguration(conninfo: ""), logger: DaemonTestDatabase.logger)
-        defer { admin.close() }
-        try await admin.execute("DROP ROLE IF EXISTS \(role)")
     }
 }

@@ -33,3 +33,26 @@ extension DaemonTestDatabase {
         }
     }
 }
+
+/// ``withDaemonDatabase`` with a login role `sd_<database>` for the daemon, dropped afterwards.
+func withDaemonDatabaseAndRole(_ body: (DaemonTestDatabase, String, inout DaemonProcess?) async throws -> Void) async throws {
+    var role = ""
+    do {
+        try await withDaemonDatabase { db, daemon in
+            role = "sd_\(db.name)"
+            try await db.connection.execute("CREATE ROLE \(role) LOGIN")
+            try await body(db, role, &daemon)
+        }
+    } catch {
+        if !role.isEmpty { try? await dropTestRole(role) }
+        throw error
+    }
+    try await dropTestRole(role)
+}
+
+/// Drops a role (after its database is gone).
+func dropTestRole(_ role: String) async throws {
+    let admin = try await PGConnection.connect(PGConnectionConfiguration(conninfo: ""), logger: DaemonTestDatabase.logger)
+    defer { admin.close() }
+    try await admin.execute("DROP ROLE IF EXISTS \(role)")
+}
