@@ -6,7 +6,47 @@
 --
 -- Idempotent and upgrade-safe: objects that exist are left alone, missing
 -- bookkeeping columns are added, a trigger function whose body differs is
--- replaced. Run it as the owner of the source table.
+-- replaced. Run it as the owner of the source table. A target or errors table
+-- that exists already is adopted only if the installing role owns it and it has
+-- the foreign key to the source (check_adoptable); otherwise setup() fails, saying why.
+
+-- Before setup() adopts a target or errors table that already exists: it must belong to the
+-- installing role and reference the source's key. The daemon writes session ids (bearer
+-- credentials) into both tables; a table created beforehand by another role with CREATE on the
+-- schema would let that role read them, and put triggers or policies on them.
+CREATE OR REPLACE FUNCTION session_syncd.check_adoptable(
+    rel regclass,           -- the existing table
+    what text,              -- 'target' or 'errors', for the message
+    source regclass,
+    key_column name
+) RETURNS void
+LANGUAGE plpgsql AS $check$
+DECLARE
+    owner_name name;
+    rel_key smallint;
+    source_key smallint;
+BEGIN
+    SELECT r.rolname INTO owner_name FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = rel;
+    IF owner_name IS DISTINCT FROM current_user THEN
+        RAISE EXCEPTION 'session_syncd.setup: the % table % already exists and is owned by role %, not by the installing role %; refusing to adopt it: its owner could read the session ids written into it and put triggers on it',
+            what, rel, owner_name, current_user
+            USING HINT = 'drop or rename that table (after checking who made it), then run install again as the owner of ' || source::text;
+    END IF;
+    SELECT attnum INTO rel_key FROM pg_attribute WHERE attrelid = rel AND attname = key_column AND NOT attisdropped;
+    SELECT attnum INTO source_key FROM pg_attribute WHERE attrelid = source AND attname = key_column AND NOT attisdropped;
+    IF rel_key IS NULL OR NOT EXISTS (
+        SELECT 1 FROM pg_constraint c
+        WHERE c.conrelid = rel AND c.contype = 'f' AND c.confrelid = source
+          AND c.conkey = ARRAY[rel_key] AND c.confkey = ARRAY[source_key]
+    ) THEN
+        RAISE EXCEPTION 'session_syncd.setup: the % table % already exists without a foreign key (%) REFERENCES %(%); refusing to adopt it: its rows would outlive the sessions they mirror',
+            what, rel, key_column, source, key_column
+            USING HINT = 'drop or rename that table (install creates it with the foreign key), then run install again';
+    END IF;
+END
+$check$;
+
+REVOKE ALL ON FUNCTION session_syncd.check_adoptable(regclass, text, regclass, name) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION session_syncd.setup(
     source regclass,        -- the web app's table, e.g. 'sessions' or 'app.sessions'
@@ -72,6 +112,7 @@ BEGIN
             'session-syncd: typed mirror of ' || source::text || ', written by the daemon');
         target_rel := to_regclass(target_q);
     ELSE
+        PERFORM session_syncd.check_adoptable(target_rel, 'target', source, key_column);
         -- Upgrade: bookkeeping columns of later versions.
         IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = target_rel AND attname = 'data_hash' AND NOT attisdropped) THEN
             EXECUTE format('ALTER TABLE %s ADD COLUMN data_hash bytea', target_q);
@@ -100,6 +141,8 @@ BEGIN
             errors_q, key_column, key_type, source, key_column, key_column);
         EXECUTE format('COMMENT ON TABLE %s IS %L', errors_q,
             'session-syncd: values that could not be stored in ' || target || ' (column $data: undecodable session)');
+    ELSE
+        PERFORM session_syncd.check_adoptable(errors_rel, 'errors', source, key_column);
     END IF;
 
     -- The trigger function: one per source table, key column and channel baked in

@@ -92,6 +92,19 @@ import Testing
         #expect(reason(convert(.string("yes"), .boolean)) == "wrong type: expected boolean, got str")
     }
 
+    /// Issue 15 item 3: every text column is bounded by what its btree index takes, in UTF-8 bytes,
+    /// even without `max_length` and even if `max_length` allows more.
+    @Test func textIsBoundedByItsIndexByDefault() {
+        let limit = ColumnConverter.indexedTextMaxBytes
+        #expect(convert(.string(String(repeating: "p", count: limit)), .text) == .value(String(repeating: "p", count: limit)))
+        #expect(reason(convert(.string(String(repeating: "p", count: 3000)), .text))
+                == "over-long: 3000 bytes, at most \(limit) (the column's btree index takes no more)")
+        // 1,000 characters of 3 bytes each: within max_length, over the index's bound.
+        #expect(reason(convert(.string(String(repeating: "☃", count: 1000)), .text, maxLength: 5000))
+                == "over-long: 3000 bytes, at most \(limit) (the column's btree index takes no more)")
+        #expect(reason(convert(.string(String(repeating: "x", count: 3000)), .text, maxLength: 10)) == "over-long: 3000 characters, at most 10")
+    }
+
     @Test func textHasMaxLengthAndNoNUL() {
         #expect(convert(.string("/home"), .text) == .value("/home"))
         #expect(convert(.py2String(PickleBytes([0x63, 0x61, 0x66, 0xE9])), .text) == .value("café"))

@@ -258,7 +258,7 @@ func logfmtValues(_ log: String) -> [String] {
     /// docs/daemon.md's query from a log line's `sync.session_ref` to the session, with `'<ref>'` as `$1`.
     static var documentedQuery: String {
         get throws {
-            let query = "SELECT session_id FROM sessions WHERE left(encode(sha256(convert_to(rtrim(session_id), 'UTF8')), 'hex'), 12) = '<ref>';"
+            let query = "SELECT session_id FROM sessions WHERE left(encode(sha256(convert_to(session_id::text, 'UTF8')), 'hex'), 12) = '<ref>';"
             let docs = try ConfigTestSupport.readText("docs/daemon.md")
             #expect(docs.contains(query), "docs/daemon.md no longer shows the query this test checks")
             return query.replacingOccurrences(of: "'<ref>'", with: "$1").replacingOccurrences(of: ";", with: " ORDER BY 1")
@@ -272,14 +272,17 @@ func logfmtValues(_ log: String) -> [String] {
         let db = try await DaemonTestDatabase.create("CREATE TABLE sessions (session_id \(keyType) PRIMARY KEY, data text)")
         do {
             var ids = ["a", "fk", "5f2b8c0e9d41a7b36c0f1e2d3a4b5c6d7e8f9a0b", "café-☃-😀", "with space", String(repeating: "z", count: 40)]
-            if !keyType.hasPrefix("char") { ids.append("trailing  ") }  // CHAR(n) cannot keep trailing spaces
+            // CHAR(n) cannot keep trailing spaces; in VARCHAR/TEXT `tsp` and `tsp   ` are two sessions (issue 15 item 8).
+            if !keyType.hasPrefix("char") { ids += ["trailing  ", "tsp", "tsp   "] }
             for id in ids {
                 _ = try await db.connection.query("INSERT INTO sessions VALUES ($1, '')", [.text(id)])
             }
             for id in ids {
                 let found = try await db.connection.query(Self.documentedQuery, [.text(SessionRef(id).description)])
                 #expect(found.rowCount == 1, "\(keyType) \(id)")
-                #expect(found[0, 0].map { String(SessionRef.normalized($0)) } == String(SessionRef.normalized(id)), "\(keyType) \(id)")
+                // The text a CHAR(n) column returns is padded to n; `id` never ends in a space there.
+                let key = keyType.hasPrefix("char") ? found[0, 0].map { String($0.reversed().drop { $0 == " " }.reversed()) } : found[0, 0]
+                #expect(key == id, "\(keyType) \(id)")
             }
         } catch {
             await db.drop()

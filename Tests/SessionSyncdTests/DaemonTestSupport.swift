@@ -74,8 +74,8 @@ func withDaemonDatabase(
     try await finish(daemon, db)
 }
 
-/// Stops the daemon, expecting exit status 0; then drops the database.
-private func finish(_ daemon: DaemonProcess?, _ db: DaemonTestDatabase) async throws {
+/// Stops the daemon, expecting exit status 0; then drops the database (not private: SystemdNotifyDaemonTests calls it).
+func finish(_ daemon: DaemonProcess?, _ db: DaemonTestDatabase) async throws {
     if let daemon {
         let log = daemon.log
         let status = try await daemon.stop()

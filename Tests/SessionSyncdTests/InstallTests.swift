@@ -76,6 +76,8 @@ import Testing
         let role = "sd_\(db.name)"
         do {
             try await db.connection.execute("CREATE ROLE \(role) LOGIN")
+            // What earlier versions granted (table-level SELECT): install takes it back (issue 15 item 8).
+            try await db.connection.execute("GRANT SELECT ON users, sessions TO \(role)")
             var config = SyncConfiguration.defaults
             config.feed.kind = feed
             config.daemonRole = role
@@ -103,12 +105,16 @@ import Testing
             }
             #expect(try await db.field("s1", "uid") == "3")
             // The web app's role needs nothing on session-syncd's objects: the queue trigger runs as the installer.
-            try await db.connection.execute("GRANT SELECT, INSERT, UPDATE ON sessions TO \(role)")
+            try await db.connection.execute("GRANT INSERT, UPDATE ON sessions TO \(role)")
             _ = try await daemon.query("UPDATE sessions SET data = $1 WHERE session_id = 's1'", [.text(try TestPickle.base64("{'uid': 4}"))])
             if feed == .queue { #expect(try await db.queueEntries() == 1) }
             try await db.connection.execute("REVOKE INSERT, UPDATE ON sessions FROM \(role)")
 
-            for forbidden in forbiddenForFeed + ["UPDATE sessions SET data = ''", "DELETE FROM users", "INSERT INTO users VALUES (999)",
+            // Column privileges only: the referenced column of users, the key and data of sessions.
+            #expect(try await db.scalar("SELECT has_table_privilege('\(role)', 'users', 'SELECT') OR has_table_privilege('\(role)', 'sessions', 'SELECT')") == "f")
+            _ = try await daemon.query("SELECT id FROM users WHERE id = 3")
+            for forbidden in forbiddenForFeed + ["SELECT name FROM users", "SELECT * FROM users", "SELECT atime FROM sessions",
+                              "UPDATE sessions SET data = ''", "DELETE FROM users", "INSERT INTO users VALUES (999)",
                               "CREATE TABLE public.x (i int)", "DROP TABLE session_fields", "SELECT session_syncd.setup('sessions','session_id','data','a','b','c')"] {
                 do {
                     _ = try await daemon.query(forbidden)

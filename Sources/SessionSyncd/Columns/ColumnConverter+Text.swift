@@ -13,8 +13,19 @@ extension ColumnConverter {
                 return .problem(reason: "over-long: \(n) characters, at most \(maxLength)", excerpt: ColumnProblem.abbreviate(s))
             }
         }
+        let bytes = s.utf8.count
+        if bytes > Self.indexedTextMaxBytes {
+            return .problem(reason: "over-long: \(bytes) bytes, at most \(Self.indexedTextMaxBytes) (the column's btree index takes no more)",
+                            excerpt: ColumnProblem.abbreviate(s))
+        }
         return .value(s)
     }
+
+    /// The most UTF-8 bytes a text value may have, whatever `max_length` says: every mapped text
+    /// column has a btree index, whose entries hold at most 2704 bytes (SQLSTATE 54000 beyond,
+    /// which would fail the whole batch's statement). 2600 leaves room for the entry's headers;
+    /// PostgreSQL may compress a longer value into an entry, but that depends on the value.
+    static let indexedTextMaxBytes = 2600
 
     func uuid(_ node: PickleNode) -> Outcome {
         switch node {

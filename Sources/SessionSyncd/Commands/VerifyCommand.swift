@@ -28,6 +28,7 @@ struct VerifyCommand: AsyncParsableCommand {
         print("stale: \(report.stale)")
         print("orphaned: \(report.orphaned)")
         print("with recorded errors: \(report.withErrors)")
+        print("null data: \(report.nullData)")
         if !report.ok { throw ExitCode(1) }
     }
 }

@@ -3,14 +3,17 @@
 /// A session id is a bearer credential: whoever has it is logged in as that user. Logs
 /// (journald, log shippers, support tickets) are read by more people than the database,
 /// so the daemon never writes the id itself, only this reference: the first 12 hex
-/// digits of SHA-256 of the id's UTF-8 bytes, trailing spaces removed (CHAR(n) padding).
+/// digits of SHA-256 of the UTF-8 bytes of the id as PostgreSQL's `::text` gives it. Every id
+/// the daemon sees comes through that cast (reads, NOTIFY payloads, queue entries), which drops
+/// the padding of a CHAR(n) key and keeps every byte of a TEXT or VARCHAR key: `tsp` and
+/// `tsp   ` are two sessions of a TEXT key, and get two references.
 /// It is stable (same session, same reference, in every run and every database) and,
 /// for random session ids such as web.py's, cannot be turned back into the id.
 ///
 /// An operator finds the row with PostgreSQL's own `sha256()` (docs/daemon.md, "Logs"):
 ///
 ///     SELECT session_id FROM sessions
-///     WHERE left(encode(sha256(convert_to(rtrim(session_id), 'UTF8')), 'hex'), 12) = '<ref>';
+///     WHERE left(encode(sha256(convert_to(session_id::text, 'UTF8')), 'hex'), 12) = '<ref>';
 ///
 /// The errors table keeps the real id: it is in the database, under the same access control as the sessions.
 struct SessionRef: Sendable, Hashable, CustomStringConvertible {
@@ -21,9 +24,9 @@ struct SessionRef: Sendable, Hashable, CustomStringConvertible {
     let description: String
 
     /// The reference of a session id.
-    /// - Parameter sessionID: the id as stored or as read (`::text`); trailing spaces are ignored.
+    /// - Parameter sessionID: the id as read (`::text`), every character counted.
     init(_ sessionID: String) {
-        let digest = SHA256.hash(Self.normalized(sessionID).utf8)
+        let digest = SHA256.hash(sessionID.utf8)
         let hex: [Character] = Array("0123456789abcdef")
         var s = ""
         s.reserveCapacity(Self.length)
@@ -32,17 +35,5 @@ struct SessionRef: Sendable, Hashable, CustomStringConvertible {
             s.append(hex[Int(b & 0x0f)])
         }
         description = s
-    }
-
-    /// The id without trailing spaces (U+0020 only), as PostgreSQL's `rtrim(text)` and the
-    /// CHAR(n) to text cast remove them, so the reference is the same whatever the key type.
-    static func normalized(_ sessionID: String) -> Substring {
-        var end = sessionID.endIndex
-        while end > sessionID.startIndex {
-            let before = sessionID.index(before: end)
-            guard sessionID[before] == " " else { break }
-            end = before
-        }
-        return sessionID[..<end]
     }
 }

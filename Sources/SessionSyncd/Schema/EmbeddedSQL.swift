@@ -15,19 +15,39 @@ enum EmbeddedSQL {
 
 CREATE SCHEMA IF NOT EXISTS session_syncd;
 
+-- The schema holds data_hash(), the trigger functions and the queue feed's tables: whoever owns
+-- it can replace or drop them. One made beforehand by another role is refused (a superuser's is
+-- fine: a superuser can do all of that anyway).
+DO $owner$
+DECLARE
+    owner_name name;
+    owner_super boolean;
+BEGIN
+    SELECT r.rolname, r.rolsuper INTO owner_name, owner_super
+    FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = 'session_syncd';
+    IF owner_name IS DISTINCT FROM current_user AND NOT owner_super THEN
+        RAISE EXCEPTION 'session-syncd: schema session_syncd already exists and is owned by role %, not by the installing role %; refusing to use it: its owner could replace the functions the triggers and the daemon call',
+            owner_name, current_user
+            USING HINT = 'drop that schema (after checking who made it), then install again';
+    END IF;
+END
+$owner$;
+
 COMMENT ON SCHEMA session_syncd IS
     'session-syncd: install functions, the NOTIFY trigger functions and data_hash()';
 
 -- The hash stored in session_fields.data_hash: sha256 of the bytes of the data
 -- column. Text is hashed as its UTF-8 bytes, bytea as is. Both are SQL functions
--- marked IMMUTABLE so the planner inlines them.
+-- marked IMMUTABLE so the planner inlines them. A NULL data column hashes to the
+-- empty bytea (never a sha256): such a session is written as a row of NULLs with a
+-- `$data` error, and compares equal to it, instead of staying unwritten forever.
 CREATE OR REPLACE FUNCTION session_syncd.data_hash(data text) RETURNS bytea
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN sha256(convert_to(data, 'UTF8'));
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN coalesce(sha256(convert_to(data, 'UTF8')), '\x'::bytea);
 
 CREATE OR REPLACE FUNCTION session_syncd.data_hash(data bytea) RETURNS bytea
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN sha256(data);
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN coalesce(sha256(data), '\x'::bytea);
 
 -- 'app.session_fields' or 'session_fields' -> a quoted, possibly qualified name.
 -- parse_ident() rejects anything that is not one or two identifiers.
@@ -46,7 +66,47 @@ CREATE OR REPLACE FUNCTION session_syncd.quote_qualified(name text) RETURNS text
 --
 -- Idempotent and upgrade-safe: objects that exist are left alone, missing
 -- bookkeeping columns are added, a trigger function whose body differs is
--- replaced. Run it as the owner of the source table.
+-- replaced. Run it as the owner of the source table. A target or errors table
+-- that exists already is adopted only if the installing role owns it and it has
+-- the foreign key to the source (check_adoptable); otherwise setup() fails, saying why.
+
+-- Before setup() adopts a target or errors table that already exists: it must belong to the
+-- installing role and reference the source's key. The daemon writes session ids (bearer
+-- credentials) into both tables; a table created beforehand by another role with CREATE on the
+-- schema would let that role read them, and put triggers or policies on them.
+CREATE OR REPLACE FUNCTION session_syncd.check_adoptable(
+    rel regclass,           -- the existing table
+    what text,              -- 'target' or 'errors', for the message
+    source regclass,
+    key_column name
+) RETURNS void
+LANGUAGE plpgsql AS $check$
+DECLARE
+    owner_name name;
+    rel_key smallint;
+    source_key smallint;
+BEGIN
+    SELECT r.rolname INTO owner_name FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = rel;
+    IF owner_name IS DISTINCT FROM current_user THEN
+        RAISE EXCEPTION 'session_syncd.setup: the % table % already exists and is owned by role %, not by the installing role %; refusing to adopt it: its owner could read the session ids written into it and put triggers on it',
+            what, rel, owner_name, current_user
+            USING HINT = 'drop or rename that table (after checking who made it), then run install again as the owner of ' || source::text;
+    END IF;
+    SELECT attnum INTO rel_key FROM pg_attribute WHERE attrelid = rel AND attname = key_column AND NOT attisdropped;
+    SELECT attnum INTO source_key FROM pg_attribute WHERE attrelid = source AND attname = key_column AND NOT attisdropped;
+    IF rel_key IS NULL OR NOT EXISTS (
+        SELECT 1 FROM pg_constraint c
+        WHERE c.conrelid = rel AND c.contype = 'f' AND c.confrelid = source
+          AND c.conkey = ARRAY[rel_key] AND c.confkey = ARRAY[source_key]
+    ) THEN
+        RAISE EXCEPTION 'session_syncd.setup: the % table % already exists without a foreign key (%) REFERENCES %(%); refusing to adopt it: its rows would outlive the sessions they mirror',
+            what, rel, key_column, source, key_column
+            USING HINT = 'drop or rename that table (install creates it with the foreign key), then run install again';
+    END IF;
+END
+$check$;
+
+REVOKE ALL ON FUNCTION session_syncd.check_adoptable(regclass, text, regclass, name) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION session_syncd.setup(
     source regclass,        -- the web app's table, e.g. 'sessions' or 'app.sessions'
@@ -112,6 +172,7 @@ BEGIN
             'session-syncd: typed mirror of ' || source::text || ', written by the daemon');
         target_rel := to_regclass(target_q);
     ELSE
+        PERFORM session_syncd.check_adoptable(target_rel, 'target', source, key_column);
         -- Upgrade: bookkeeping columns of later versions.
         IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = target_rel AND attname = 'data_hash' AND NOT attisdropped) THEN
             EXECUTE format('ALTER TABLE %s ADD COLUMN data_hash bytea', target_q);
@@ -140,6 +201,8 @@ BEGIN
             errors_q, key_column, key_type, source, key_column, key_column);
         EXECUTE format('COMMENT ON TABLE %s IS %L', errors_q,
             'session-syncd: values that could not be stored in ' || target || ' (column $data: undecodable session)');
+    ELSE
+        PERFORM session_syncd.check_adoptable(errors_rel, 'errors', source, key_column);
     END IF;
 
     -- The trigger function: one per source table, key column and channel baked in
@@ -288,47 +351,79 @@ REVOKE ALL ON FUNCTION session_syncd.add_column(text, name, text, text, name) FR
         ("04-grant-daemon.sql", ###"""
 -- session-syncd, part 4 of 5: session_syncd.grant_daemon() gives the daemon's
 -- role exactly what it needs and nothing else:
---   SELECT on the source table and on tables that mapped columns reference,
+--   SELECT on the key and data columns of the source table and on the referenced
+--   column of each table that mapped columns reference (column privileges: the
+--   daemon never reads users.name, users.password_hash, ...),
 --   SELECT, INSERT, UPDATE, DELETE on the target and errors tables,
 --   USAGE on the schemas involved, EXECUTE on session_syncd.data_hash().
--- LISTEN needs no privilege. The role itself (LOGIN, password or peer
+-- A table-level SELECT on those tables (what earlier versions granted) is revoked
+-- from the role. LISTEN needs no privilege. The role itself (LOGIN, password or peer
 -- authentication) is created by the DBA:
 --
 --   CREATE ROLE session_syncd LOGIN;
---   SELECT session_syncd.grant_daemon('session_syncd', 'sessions',
---            'session_fields', 'session_sync_errors', ARRAY['users']);
+--   SELECT session_syncd.grant_daemon('session_syncd', 'sessions', 'session_id', 'data',
+--            'session_fields', 'session_sync_errors', ARRAY['users'], ARRAY['id']);
+
+-- The signature of earlier versions (table-level SELECT on referenced tables).
+DO $drop$
+BEGIN
+    IF to_regprocedure('session_syncd.grant_daemon(name, regclass, text, text, text[])') IS NOT NULL THEN
+        DROP FUNCTION session_syncd.grant_daemon(name, regclass, text, text, text[]);
+    END IF;
+END
+$drop$;
 
 CREATE OR REPLACE FUNCTION session_syncd.grant_daemon(
     role_name name,
     source regclass,
+    key_column name,
+    data_column name,
     target text,
     errors_table text,
-    referenced_tables text[]
+    referenced_tables text[],   -- one entry per referenced (table, column), e.g. ARRAY['users']
+    referenced_columns name[]   -- the matching columns, e.g. ARRAY['id']
 ) RETURNS void
 LANGUAGE plpgsql AS $grant$
 DECLARE
     rel regclass;
     rels regclass[];
     t text;
+    i int;
+    readable regclass[] := ARRAY[]::regclass[];
+    readable_columns name[] := ARRAY[]::name[];
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role_name) THEN
         RAISE EXCEPTION 'session_syncd.grant_daemon: role % does not exist', role_name
             USING HINT = 'CREATE ROLE ' || quote_ident(role_name) || ' LOGIN; then run install again';
     END IF;
+    IF cardinality(coalesce(referenced_tables, '{}')) <> cardinality(coalesce(referenced_columns, '{}')) THEN
+        RAISE EXCEPTION 'session_syncd.grant_daemon: referenced_tables and referenced_columns differ in length';
+    END IF;
 
     EXECUTE format('GRANT USAGE ON SCHEMA session_syncd TO %I', role_name);
     EXECUTE format('GRANT EXECUTE ON FUNCTION session_syncd.data_hash(text), session_syncd.data_hash(bytea) TO %I', role_name);
 
-    rels := ARRAY[source];
-    FOREACH t IN ARRAY coalesce(referenced_tables, '{}') LOOP
-        rel := to_regclass(session_syncd.quote_qualified(t));
+    readable := ARRAY[source, source];
+    readable_columns := ARRAY[key_column, data_column];
+    FOR i IN 1 .. cardinality(coalesce(referenced_tables, '{}')) LOOP
+        rel := to_regclass(session_syncd.quote_qualified(referenced_tables[i]));
         IF rel IS NULL THEN
-            RAISE EXCEPTION 'session_syncd.grant_daemon: table % does not exist', t;
+            RAISE EXCEPTION 'session_syncd.grant_daemon: table % does not exist', referenced_tables[i];
         END IF;
-        rels := rels || rel;
+        readable := readable || rel;
+        readable_columns := readable_columns || referenced_columns[i];
     END LOOP;
-    FOREACH rel IN ARRAY rels LOOP
-        EXECUTE format('GRANT SELECT ON %s TO %I', rel, role_name);
+    rels := readable;
+    -- Column privileges only; the check first, so a second install changes nothing.
+    FOREACH rel IN ARRAY readable LOOP
+        IF has_table_privilege(role_name, rel, 'SELECT') THEN
+            EXECUTE format('REVOKE SELECT ON %s FROM %I', rel, role_name);
+        END IF;
+    END LOOP;
+    FOR i IN 1 .. cardinality(readable) LOOP
+        IF NOT has_column_privilege(role_name, readable[i], readable_columns[i], 'SELECT') THEN
+            EXECUTE format('GRANT SELECT (%I) ON %s TO %I', readable_columns[i], readable[i], role_name);
+        END IF;
     END LOOP;
 
     FOREACH t IN ARRAY ARRAY[target, errors_table] LOOP
@@ -348,7 +443,7 @@ BEGIN
 END
 $grant$;
 
-REVOKE ALL ON FUNCTION session_syncd.grant_daemon(name, regclass, text, text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION session_syncd.grant_daemon(name, regclass, name, name, text, text, text[], name[]) FROM PUBLIC;
 
 """###),
         ("05-feed.sql", ###"""

@@ -40,10 +40,19 @@ struct Installer: Sendable {
             }
             _ = try await connection.query("SELECT session_syncd.setup_status($1::text)", [.text(target)])
             if let role = configuration.daemonRole {
-                let referenced = Array(Set(configuration.columns.compactMap { $0.references.map { SQLIdentifier.quoteQualified($0.table) } })).sorted()
+                // (table, column) of every reference, once each: column privileges only.
+                var seen = Set<String>()
+                var tables: [String?] = [], referencedColumns: [String?] = []
+                for ref in configuration.columns.compactMap(\.references) {
+                    let table = SQLIdentifier.quoteQualified(ref.table)
+                    guard seen.insert(table + "\u{0}" + ref.column).inserted else { continue }
+                    tables.append(table)
+                    referencedColumns.append(ref.column)
+                }
                 _ = try await connection.query(
-                    "SELECT session_syncd.grant_daemon($1::name, $2::regclass, $3::text, $4::text, $5::text[])",
-                    [.text(role), .text(source), .text(target), .text(errors), .textArray(referenced)])
+                    "SELECT session_syncd.grant_daemon($1::name, $2::regclass, $3::name, $4::name, $5::text, $6::text, $7::text[], $8::name[])",
+                    [.text(role), .text(source), .text(configuration.keyColumn), .text(configuration.dataColumn),
+                     .text(target), .text(errors), .textArray(tables), .textArray(referencedColumns)])
                 _ = try await connection.query("SELECT session_syncd.grant_daemon_feed($1::name, $2::regclass)",
                                                [.text(role), .text(source)])
                 _ = try await connection.query("SELECT session_syncd.grant_daemon_status($1::name, $2::text)",

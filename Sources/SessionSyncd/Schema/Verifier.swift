@@ -16,6 +16,8 @@ struct Verifier: Sendable {
         var orphaned = 0
         /// Sessions with rows in the errors table.
         var withErrors = 0
+        /// Sessions whose data column is NULL (part of `sessions`; in sync when their row holds NULLs).
+        var nullData = 0
 
         var inSync: Int { sessions - missing - stale }
         var ok: Bool { missing == 0 && stale == 0 && orphaned == 0 }
@@ -60,6 +62,7 @@ struct Verifier: Sendable {
             let params = Array(pipeline.upsert.parameters(for: decoded, mappingHash: pipeline.mappingHash).prefix(3 + pipeline.columns.count))
             let r = try await connection.query(sql, params)
             report.sessions += rows.count
+            report.nullData += rows.filter { $0.data == nil }.count
             report.missing += Int(r[0, 0] ?? "") ?? 0
             report.stale += Int(r[0, 1] ?? "") ?? 0
             if rows.count < pageSize { break }
