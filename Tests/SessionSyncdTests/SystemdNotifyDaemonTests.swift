@@ -9,11 +9,9 @@ import Testing
     static let pending = 20_000
 
     @Test func readyOnlyOnceTwentyThousandPendingSessionsAreSynced() async throws {
-        let db = try await DaemonTestDatabase.create()
         let receiver = try NotifyReceiver(abstract: false)
         defer { receiver.close() }
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install()
             _ = try await db.connection.query(
                 "INSERT INTO sessions (session_id, data) SELECT 'pending' || g, $1 FROM generate_series(1, \(Self.pending)) g",
@@ -40,21 +38,15 @@ import Testing
             let took = ready.at - started
             print("start → READY=1 with \(Self.pending) pending sessions: \(StatsLine.milliseconds(took)) ms (debug build unless SESSION_SYNCD_BIN says otherwise)")
             #expect(try await db.verifyReport().ok)
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
         #expect(try await receiver.waitFor("STOPPING=1"))
         #expect(receiver.count("STOPPING=1") == 1)
     }
 
     @Test func abstractSocketReloadingAroundSIGHUPAndStoppingOnSIGTERM() async throws {
-        let db = try await DaemonTestDatabase.create()
         let receiver = try NotifyReceiver(abstract: true)
         defer { receiver.close() }
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install()
             let config = try db.configFile(feed: .notify)
             daemon = try await db.startDaemon(config: config.path, environment: ["NOTIFY_SOCKET": receiver.environmentValue])
@@ -80,48 +72,38 @@ import Testing
             // The one socket the notifier opened (what the test without NOTIFY_SOCKET finds none of).
             let sockets = try Self.datagramSockets(of: daemon!.pid)
             #expect(sockets == 1, "\(sockets) datagram sockets")
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
         #expect(try await receiver.waitFor("STOPPING=1"))
         #expect(receiver.fields.last == "STOPPING=1")
     }
 
     @Test func aStandbyIsReadyOnceItStandsBy() async throws {
-        let db = try await DaemonTestDatabase.create()
         let first = try NotifyReceiver(abstract: true), second = try NotifyReceiver(abstract: false)
         defer { first.close(); second.close() }
-        var active: DaemonProcess?, standby: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, active in
             try await db.install()
             active = try await db.startDaemon(environment: ["NOTIFY_SOCKET": first.environmentValue])
             #expect(try await first.waitFor("READY=1"))
-            standby = try await db.startDaemon(environment: ["NOTIFY_SOCKET": second.environmentValue],
-                                               waitFor: "standing by until this instance holds the leader lock")
-            #expect(try await second.waitFor("READY=1"), "standby sent no READY=1; log:\n\(standby!.log)")
-            #expect(second.fields.contains("STATUS=\(NotifyStatus.standingBy)"))
-            #expect(!standby!.log.contains("caught up"))
-        } catch {
-            try? await finish(standby, db)
-            try? await finish(active, db)
-            throw error
+            let standby = try await db.startDaemon(environment: ["NOTIFY_SOCKET": second.environmentValue],
+                                                   waitFor: "standing by until this instance holds the leader lock")
+            do {
+                #expect(try await second.waitFor("READY=1"), "standby sent no READY=1; log:\n\(standby.log)")
+                #expect(second.fields.contains("STATUS=\(NotifyStatus.standingBy)"))
+                #expect(!standby.log.contains("caught up"))
+            } catch {
+                _ = try? await standby.stop()
+                throw error
+            }
+            let log = standby.log
+            let status = try await standby.stop()
+            #expect(status == 0, "\(log)")
         }
-        let log = standby!.log
-        let status = try await standby!.stop()
-        #expect(status == 0, "\(log)")
-        try await finish(active, db)
     }
 
     @Test func watchdogPingsStopWhileTheServerIsStoppedAndResumeAfter() async throws {
-        let db = try await DaemonTestDatabase.create()
         let receiver = try NotifyReceiver(abstract: false)
         defer { receiver.close() }
-        var daemon: DaemonProcess?
-        var stopped: [Int32] = []
-        defer { for pid in stopped { kill(pid, SIGCONT) } }
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install()
             // A 1 s watchdog: a ping every 0.5 s.
             daemon = try await db.startDaemon(environment: ["NOTIFY_SOCKET": receiver.environmentValue, "WATCHDOG_USEC": "1000000"])
@@ -129,54 +111,42 @@ import Testing
 
             // The server stops answering this daemon: every backend of its database stopped (not the
             // whole cluster, which other suites use at the same time).
-            let r = try await db.connection.query(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            stopped = (0..<r.rowCount).compactMap { r[$0, 0].flatMap(Int32.init) }
-            #expect(stopped.count >= 2, "expected the daemon's query and LISTEN backends")
-            for pid in stopped { #expect(kill(pid, SIGSTOP) == 0) }
-            try await Task.sleep(for: .milliseconds(700))  // a ping already on its way
-            let before = receiver.count("WATCHDOG=1")
-            try await Task.sleep(for: .seconds(3))  // six ping intervals
-            #expect(receiver.count("WATCHDOG=1") == before, "pinged while the database did not answer")
-            #expect(daemon!.process.isRunning)
+            let stopped = try await db.stopBackends()
+            do {
+                #expect(stopped.count >= 2, "expected the daemon's query and LISTEN backends")
+                try await Task.sleep(for: .milliseconds(700))  // a ping already on its way
+                let before = receiver.count("WATCHDOG=1")
+                try await Task.sleep(for: .seconds(3))  // six ping intervals
+                #expect(receiver.count("WATCHDOG=1") == before, "pinged while the database did not answer")
+                #expect(daemon!.process.isRunning)
 
-            for pid in stopped { kill(pid, SIGCONT) }
-            stopped = []
-            #expect(try await receiver.waitFor("WATCHDOG=1", count: before + 2, timeout: .seconds(30)),
-                    "no ping after SIGCONT; log:\n\(daemon!.log)")
+                for pid in stopped { kill(pid, SIGCONT) }
+                #expect(try await receiver.waitFor("WATCHDOG=1", count: before + 2, timeout: .seconds(30)),
+                        "no ping after SIGCONT; log:\n\(daemon!.log)")
+            } catch {
+                for pid in stopped { kill(pid, SIGCONT) }
+                throw error
+            }
             try await db.put("after-stop", try TestPickle.base64("{'uid': 4, 'current_page': '/w', 'user_role': 'x'}"))
             #expect(try await db.eventually(timeout: .seconds(30)) { try await db.field("after-stop", "current_page") == "/w" })
-        } catch {
-            for pid in stopped { kill(pid, SIGCONT) }
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test func noPingsForAnotherProcessesWatchdog() async throws {
-        let db = try await DaemonTestDatabase.create()
         let receiver = try NotifyReceiver(abstract: true)
         defer { receiver.close() }
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install()
             daemon = try await db.startDaemon(environment: ["NOTIFY_SOCKET": receiver.environmentValue,
                                                             "WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"])
             #expect(try await receiver.waitFor("READY=1"))
             try await Task.sleep(for: .seconds(2))
             #expect(receiver.count("WATCHDOG=1") == 0)
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test func withoutNotifySocketNoDatagramSocketIsOpened() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install()
             let config = try db.configFile(feed: .notify)
             daemon = try await db.startDaemon(config: config.path, environment: ["WATCHDOG_USEC": "1000000"])
@@ -185,17 +155,11 @@ import Testing
             try await Task.sleep(for: .seconds(1))  // two watchdog intervals, were there a watchdog
             #expect(try Self.datagramSockets(of: daemon!.pid) == 0)
             #expect(!daemon!.log.contains("systemd"))
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     @Test func aSendErrorIsLoggedOnceAndTheDaemonCarriesOn() async throws {
-        let db = try await DaemonTestDatabase.create()
-        var daemon: DaemonProcess?
-        do {
+        try await withDaemonDatabase { db, daemon in
             try await db.install()
             let config = try db.configFile(feed: .notify)
             daemon = try await db.startDaemon(config: config.path, environment: [
@@ -205,11 +169,7 @@ import Testing
             try await db.put("s1", try TestPickle.base64("{'uid': 1, 'current_page': '/e', 'user_role': 'x'}"))
             #expect(try await db.eventually { try await db.field("s1", "current_page") == "/e" })
             #expect(daemon!.log.components(separatedBy: "cannot notify systemd").count - 1 == 1, "\(daemon!.log)")
-        } catch {
-            try? await finish(daemon, db)
-            throw error
         }
-        try await finish(daemon, db)
     }
 
     /// How many AF_UNIX datagram sockets process `pid` has open (/proc/PID/fd against /proc/net/unix).
