@@ -110,6 +110,11 @@ def write(res, out, args):
             for rate, r in byrate.items():
                 p = percentiles(r["ms"])
                 L.append(f"| {who} | {rate:,} | {r['achieved']:,.0f} | {len(r['ms']):,} | {p[0]:.1f} | {p[1]:.1f} | {p[2]:.1f} | {r['load']} |")
+        if "idle" in S:
+            L += ["", "**Idle CPU** of each daemon after its catch-up, no writes for a few seconds (share of one core, "
+                  "`/proc/<pid>/stat`):", "", "| daemon | idle CPU |", "|---|---|"]
+            for who, frac in S["idle"].items():
+                L.append(f"| {who} | {frac * 100:.2f} % |")
         L += ["", "![lag distribution](benchmarks/lag.png)", ""]
         plot_lag(lag, os.path.join(plots, "lag.png"))
     if "rss" in S:
@@ -118,11 +123,13 @@ def write(res, out, args):
               f"One `run` process: cold start with {res['n']:,} pending sessions, idle, then {r['updates']:,} updates "
               "(SQL `UPDATE`s of 10,000 sessions each, as fast as the server takes them; one NOTIFY per session), "
               "idle again. VmRSS sampled every 0.1 s.", "",
-              "| phase | RSS (MiB) |", "|---|---|",
-              f"| peak during the {res['n']:,}-session sync | {r['sync_peak']:.1f} |",
-              f"| idle after it | {r['idle']:.1f} |",
-              f"| after {r['updates']:,} updates, idle again | {r['after']:.1f} |",
-              f"| peak over the whole run | {r['peak']:.1f} |", "",
+              "VmRSS counts the pages of the shared libraries it touched (Swift runtime, Foundation, libpq, libc: about "
+              "25 MiB, shared with every other Swift process); RssAnon is the daemon's own memory.", "",
+              "| phase | VmRSS (MiB) | RssAnon (MiB) |", "|---|---|---|",
+              f"| peak during the {res['n']:,}-session sync | {r['sync_peak']:.1f} | {r.get('sync_peak_anon', 0):.1f} |",
+              f"| idle after it | {r['idle']:.1f} | {r.get('idle_anon', 0):.1f} |",
+              f"| after {r['updates']:,} updates, idle again | {r['after']:.1f} | {r.get('after_anon', 0):.1f} |",
+              f"| peak over the whole run | {r['peak']:.1f} | {max((m for _, m in r.get('anon', [])), default=0):.1f} |", "",
               "![RSS over the run](benchmarks/rss.png)", ""]
         plot_rss(r, os.path.join(plots, "rss.png"))
     history = ""
@@ -133,6 +140,52 @@ def write(res, out, args):
     if not history.strip():
         history = "\n\n## History: before and after\n\n(Ratios from earlier runs, commits named.)\n"
     open(out, "w").write("\n".join(L) + "\n" + MARK + history)
+    if not res["quick"] and os.path.basename(out) == "benchmarks.md":
+        readme_table(res, m, commit, os.path.join(root, "README.md"))
+
+
+README_BEGIN = "<!-- bench/run writes this table (its last full run): -->"
+README_END = "<!-- end of bench/run's table -->"
+
+
+def readme_table(res, m, commit, path):
+    """README's sync, lag and memory rows, from this run, between the two markers (added after the
+    "Measured figures" heading if missing)."""
+    S = res["sections"]
+    rows = [README_BEGIN, "",
+            f"`bench/run`, {m['cores']} cores, commit `{commit}`, load average {' / '.join(res['load_start'])} at the start "
+            "(other builds shared the machine; compare within the table only). All figures: [docs/benchmarks.md](docs/benchmarks.md).", "",
+            "| figure | session-syncd | the alternatives, same run |", "|---|---|---|"]
+    if "sync" in S:
+        r = S["sync"]
+        run, rs, py, fl = (med(r[w], "rate") for w in ("run", "resync", "python", "floor"))
+        rows.append(f"| sync of {res['n']:,} pending sessions (cold start, every row written) | `run` **{run:,.0f} sessions/s**, "
+                    f"CPU {med(r['run'], 'cpu'):.2f} s; `resync` {rs:,.0f}/s | Python LISTEN daemon {py:,.0f}/s, CPU {med(r['python'], 'cpu'):.2f} s; "
+                    f"PostgreSQL's floor (the same upsert of pre-decoded rows) {fl:,.0f}/s: `run` is **{run / fl:.2f}×** the floor, "
+                    f"**{run / py:.2f}×** the Python daemon with 1/{med(r['python'], 'cpu') / max(med(r['run'], 'cpu'), 1e-9):.1f} of its CPU |")
+    if "lag" in S:
+        for who, byrate in S["lag"].items():
+            if who.startswith("python"):
+                continue
+            cells = []
+            for rate, x in byrate.items():
+                p = percentiles(x["ms"])
+                cells.append(f"{rate:,}/s: p50 {p[0]:.1f} / p99 {p[1]:.1f} ms")
+            py = next((v for k, v in S["lag"].items() if k.startswith("python")), {})
+            alt = "; ".join(f"{rate:,}/s: p50 {percentiles(x['ms'])[0]:.1f} / p99 {percentiles(x['ms'])[1]:.1f} ms" for rate, x in py.items())
+            rows.append(f"| lag, commit → visible, {who.split()[-1]} feed | {'; '.join(cells)} | Python daemon (notify): {alt} |")
+    if "rss" in S:
+        x = S["rss"]
+        rows.append(f"| daemon memory (VmRSS / own RssAnon) | idle {x['idle']:.1f} / {x.get('idle_anon', 0):.1f} MiB; "
+                    f"after {x['updates']:,} updates {x['after']:.1f} / {x.get('after_anon', 0):.1f} MiB | – |")
+    rows += ["", README_END]
+    text = open(path).read()
+    if README_BEGIN in text and README_END in text:
+        a, rest = text.split(README_BEGIN, 1)
+        text = a + "\n".join(rows) + rest.split(README_END, 1)[1]
+    else:
+        text = text.replace("## Measured figures\n", "## Measured figures\n\n" + "\n".join(rows) + "\n", 1)
+    open(path, "w").write(text)
 
 
 def _plt():
@@ -161,21 +214,21 @@ def plot_batch(bt, path):
 
 
 def plot_lag(lag, path):
+    """One panel per daemon and feed: the lag CDF at each write rate."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for who, byrate in lag.items():
+    fig, axes = plt.subplots(1, len(lag), figsize=(4.5 * len(lag), 4), sharey=True, squeeze=False)
+    for ax, (who, byrate) in zip(axes[0], lag.items()):
         for rate, r in byrate.items():
             s = sorted(r["ms"])
-            if not s:
-                continue
-            ax.plot(s, [(i + 1) / len(s) for i in range(len(s))], label=f"{who}, {rate}/s",
-                    linestyle="-" if who == "session-syncd" else "--")
-    ax.set_xscale("log")
-    ax.set_xlabel("lag, commit → visible (ms)")
-    ax.set_ylabel("fraction of sessions")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    ax.set_title("Lag distribution (CDF)")
+            if s:
+                ax.plot(s, [(i + 1) / len(s) for i in range(len(s))], label=f"{rate:,}/s")
+        ax.set_xscale("log")
+        ax.set_xlabel("lag, commit → visible (ms)")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+        ax.set_title(who, fontsize=10)
+    axes[0][0].set_ylabel("fraction of sessions")
+    fig.suptitle("Lag distribution (CDF) per daemon and feed")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -184,7 +237,10 @@ def plot_lag(lag, path):
 def plot_rss(r, path):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot([t for t, _ in r["samples"]], [m for _, m in r["samples"]])
+    ax.plot([t for t, _ in r["samples"]], [m for _, m in r["samples"]], label="VmRSS")
+    if r.get("anon"):
+        ax.plot([t for t, _ in r["anon"]], [m for _, m in r["anon"]], label="RssAnon (own memory)")
+        ax.legend(fontsize=8, loc="lower right")
     for name, t in r["marks"].items():
         ax.axvline(t, color="grey", alpha=0.4)
         ax.text(t, ax.get_ylim()[1] * 0.95, name, rotation=90, fontsize=7, va="top")

@@ -64,6 +64,12 @@ def server_cpu():
     return total / CLK
 
 
+def proc_cpu(pid):
+    """User + system CPU seconds of a live process."""
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / CLK
+
+
 class RSSSampler(threading.Thread):
     """VmRSS of one process every `every` seconds: (seconds since start, MiB)."""
 
@@ -72,11 +78,19 @@ class RSSSampler(threading.Thread):
         self.pid, self.t0, self.every, self.samples, self.stop = pid, t0, every, [], False
 
     def run(self):
+        self.anon = []  # (seconds, MiB of RssAnon: the process's own memory, shared libraries left out)
         while not self.stop:
             try:
+                t, rss, anon = time.monotonic() - self.t0, None, None
                 for line in open(f"/proc/{self.pid}/status"):
                     if line.startswith("VmRSS:"):
-                        self.samples.append((time.monotonic() - self.t0, int(line.split()[1]) / 1024))
+                        rss = int(line.split()[1]) / 1024
+                    elif line.startswith("RssAnon:"):
+                        anon = int(line.split()[1]) / 1024
+                if rss is not None:
+                    self.samples.append((t, rss))
+                if anon is not None:
+                    self.anon.append((t, anon))
             except OSError:
                 return
             time.sleep(self.every)
@@ -161,9 +175,14 @@ class Bench:
         self.db.q("VACUUM ANALYZE")
         self.results["pg"] = self.db.v("SHOW server_version")
 
-    def write_config(self, catchup_batch):
+    def write_config(self, catchup_batch, feed="notify"):
         with open(self.cfg, "w") as f:
-            f.write('[source]\nfeed = "notify"\n[sync]\ncatchup_batch_size = %d\n[log]\nstats_interval_s = 10\n' % catchup_batch)
+            f.write('[source]\nfeed = "%s"\n[sync]\ncatchup_batch_size = %d\n[log]\nstats_interval_s = 10\n' % (feed, catchup_batch))
+
+    def use_feed(self, feed):
+        """Installs the feed's triggers (install removes the other feed's objects)."""
+        self.write_config(self.a.catchup_batch, feed)
+        subprocess.run([self.bin, "install", "--config", self.cfg], check=True, stdout=subprocess.DEVNULL)
 
     def reset(self, *tables):
         self.db.q("TRUNCATE " + ", ".join(tables))
@@ -279,10 +298,13 @@ class Bench:
             FROM sessions s JOIN {table} f USING (session_id) WHERE s.atime >= %s""", (start,))]
 
     def section_lag(self):
-        out = {}
-        for who in ("session-syncd", "python"):
-            log = os.path.join(self.work, f"lag-{who}.log")
-            if who == "session-syncd":
+        """Lag at each rate, per feed: session-syncd with the notify feed and with the queue feed, and the
+        Python daemon (notify: it LISTENs). Also the idle CPU of each daemon (no writes for idle_seconds)."""
+        out, idle = {}, {}
+        for who, feed in (("session-syncd notify", "notify"), ("python notify", "notify"), ("session-syncd queue", "queue")):
+            self.use_feed(feed)
+            log = os.path.join(self.work, f"lag-{who.replace(' ', '-')}.log")
+            if who.startswith("session-syncd"):
                 c = Child([self.bin, "run", "--config", self.cfg], log)
                 c.wait_line('msg="caught up"')
                 check, table = self.in_sync, "session_fields"
@@ -290,10 +312,15 @@ class Bench:
                 c = Child([self.py, os.path.join(HERE, "py_listen_daemon.py")], log)
                 c.wait_line("caught up")
                 check, table = self.py_in_sync, "py_fields"
+            time.sleep(1)
+            c0, t0 = proc_cpu(c.p.pid), time.monotonic()
+            time.sleep(self.a.idle_seconds)
+            idle[who] = (proc_cpu(c.p.pid) - c0) / (time.monotonic() - t0)
+            print(f"  idle {who}: {idle[who] * 100:.2f} % of a core", flush=True)
             for rate in self.a.rates:
                 start = self.db.v("SELECT localtimestamp")
                 ld = load()
-                tps = self.pgbench(rate, self.a.lag_seconds, os.path.join(self.work, f"pgbench-{who}-{rate}.log"))
+                tps = self.pgbench(rate, self.a.lag_seconds, os.path.join(self.work, f"pgbench-{who.replace(' ', '-')}-{rate}.log"))
                 self.wait(check)
                 ms = self.lags(table, start)
                 out.setdefault(who, {})[rate] = {"achieved": tps, "ms": ms, "load": ld}
@@ -301,7 +328,9 @@ class Bench:
                 print(f"  lag {who} at {rate}/s (achieved {tps:.0f}/s): p50 {p[0]:.1f} ms, p99 {p[1]:.1f} ms, max {p[2]:.1f} ms, "
                       f"{len(ms)} sessions, load {ld}", flush=True)
             c.finish(term=True)
+        self.use_feed("notify")
         self.results["sections"]["lag"] = out
+        self.results["sections"]["idle"] = idle
 
     # ---------- memory over a long run ----------
     def section_rss(self):
@@ -331,7 +360,11 @@ class Bench:
         after = c.rss.samples[-1][1]
         c.finish(term=True)
         during = c.rss.peak()
-        self.results["sections"]["rss"] = {"samples": c.rss.samples, "marks": marks, "idle": idle, "after": after,
+        anon = c.rss.anon
+        self.results["sections"]["rss"] = {"samples": c.rss.samples, "anon": anon, "marks": marks, "idle": idle, "after": after,
+                                           "idle_anon": ([m for t, m in anon if t <= marks["idle"]] or [0.0])[-1],
+                                           "after_anon": anon[-1][1] if anon else 0.0,
+                                           "sync_peak_anon": max((m for t, m in anon if t <= marks["caught up"]), default=0.0),
                                            "sync_peak": max(s for t, s in c.rss.samples if t <= marks["caught up"]),
                                            "peak": during, "updates": total}
         print(f"  rss: idle {idle:.1f} MiB, peak during the {n} sync {self.results['sections']['rss']['sync_peak']:.1f} MiB, "

@@ -14,6 +14,12 @@ import Testing
         #expect(PGValue.arrayLiteral(["a\"b\\c"]) == "{\"a\\\"b\\\\c\"}")
     }
 
+    @Test func aNULInsideAnArrayElementIsRefusedBeforeSending() throws {
+        #expect(throws: PGError.self) { try PGValue.textArray(["ok", "a\u{0}b"]).encoded() }
+        #expect(try PGValue.textArray(["ü\"\\", nil]).encoded().bytes == Array("{\"ü\\\"\\\\\",NULL}".utf8) + [0])
+        #expect(try PGValue.byteaArray([[0x0a, 0xff], nil, []]).encoded().bytes == Array(#"{"\\x0aff",NULL,"\\x"}"#.utf8) + [0])
+    }
+
     @Test func textArrayRoundTripsThroughUnnest() async throws {
         let conn = try await TestDatabase.connect()
         defer { conn.close() }

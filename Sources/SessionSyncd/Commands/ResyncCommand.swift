@@ -22,15 +22,10 @@ struct ResyncCommand: AsyncParsableCommand {
         var total = SyncPipeline.Result()
         do {
             var progress = ProgressReporter(total: try await pipeline.reader.count(on: connection))
-            var after: String? = nil
-            let limit = config.batch.catchupBatchSize
-            while true {
-                let rows = try await pipeline.reader.page(after: after, limit: limit, onlyOutOfSync: false,
-                                                          mappingHash: pipeline.mappingHash, on: connection)
-                total += try await pipeline.sync(rows: rows, on: connection, logger: logger)
+            var scan = PageScan(pipeline: pipeline, limit: config.batch.catchupBatchSize, onlyOutOfSync: false)
+            while let step = try await scan.next(on: connection, logger: logger) {
+                total += step.result
                 progress.update(total.read)
-                if rows.count < limit { break }
-                after = rows.last?.key
             }
             progress.update(total.read, force: true)
             progress.finish()

@@ -8,7 +8,8 @@ extension SyncEngine {
     struct CatchUp {
         var id: Int
         var active = false
-        var after: String?
+        /// The pages, read ahead and decoded while the previous one is written; nil until the first page.
+        var scan: PageScan?
         var sessions = 0
         var started = ContinuousClock.now
         /// Asked for again while running: start over once this run ends.
@@ -37,15 +38,15 @@ extension SyncEngine {
             return
         }
         guard let pipeline, let conn = await queryConnection() else { return }
-        let limit = configuration.batch.catchupBatchSize
+        var scan = catchUp.scan ?? PageScan(pipeline: pipeline, limit: configuration.batch.catchupBatchSize, onlyOutOfSync: true)
         do {
-            let rows = try await pipeline.reader.page(after: catchUp.after, limit: limit, onlyOutOfSync: true,
-                                                      mappingHash: pipeline.mappingHash, on: conn)
-            let result = try await pipeline.sync(rows: rows, on: conn, logger: logger)
-            record(batchSize: rows.count, result)
-            catchUp.sessions += rows.count
-            if rows.count == limit, let last = rows.last {
-                catchUp.after = last.key
+            let step = try await scan.next(on: conn, logger: logger)
+            catchUp.scan = scan
+            if let step {
+                record(batchSize: step.sessions, step.result)
+                catchUp.sessions += step.sessions
+            }
+            if !scan.isDone {
                 continuation.yield(.catchUpPage(id: catchUp.id))
             } else {
                 catchUp.active = false
@@ -55,8 +56,10 @@ extension SyncEngine {
                 caughtUp()
             }
         } catch {
+            // Retry after the last page written once a connection is back; what was read ahead is read again.
+            scan.restart()
+            catchUp.scan = scan
             await dropConnection(after: error)
-            // Retry the same page once a connection is back.
             continuation.yield(.catchUpPage(id: catchUp.id))
         }
     }

@@ -90,26 +90,9 @@ final class SyncEngine {
         let cont = continuation
         let shutdown = self.shutdown
         let logger = self.logger
-        let notifier = self.notifier
-        let signals = SignalSource(signals: [SIGTERM, SIGINT, SIGHUP]) { sig in
-            if sig == SIGHUP {
-                cont.yield(.reload)
-                return
-            }
-            if shutdown.request() {
-                // From the signal's thread: even a loop stuck in a batch tells systemd at once.
-                notifier.send(.status(NotifyStatus.stopping))
-                notifier.send(.stopping)
-                cont.yield(.terminate(signal: sig))
-                DispatchQueue.global().asyncAfter(deadline: .now() + Self.shutdownGrace) {
-                    logger.warning("shutdown took too long; exiting, the open batch is rolled back by the server")
-                    exit(0)
-                }
-            } else {
-                exit(0)
-            }
-        }
-        defer { withExtendedLifetime(signals) {} }
+        let signals = await DaemonSignals.trap(into: cont, shutdown: shutdown, notifier: notifier, grace: Self.shutdownGrace,
+                                               logger: logger)
+        defer { signals.cancel() }
 
         logger.info("starting", metadata: [
             "pg.conninfo": "\(connectionConfiguration.redactedConninfo)",

@@ -84,7 +84,24 @@ struct SyncPipeline: Sendable {
             return result
         }
         guard !rows.isEmpty else { return Result() }
-        let decoded = rows.map(decoder.decode)
+        return try await sync(rows: rows, decoded: decode(rows), acknowledging: ack, on: connection, logger: logger)
+    }
+
+    /// Decodes rows (no I/O; ``PageScan`` runs it while the connection writes the previous page).
+    func decode(_ rows: [SessionRow]) -> [DecodedSession] {
+        rows.map(decoder.decode)
+    }
+
+    /// Syncs rows already read and decoded (`decoded[i]` is the decode of `rows[i]`).
+    /// - Parameters:
+    ///   - rows: source rows, distinct keys; only sessions with a row (see ``sync(rows:acknowledging:on:logger:)``).
+    ///   - decoded: ``decode(_:)`` of `rows`.
+    ///   - ack: queue entries of these sessions.
+    ///   - connection: the query connection.
+    ///   - logger: for warnings.
+    func sync(rows: [SessionRow], decoded: [DecodedSession], acknowledging ack: QueueAck? = nil, on connection: PGConnection,
+              logger: Logger) async throws(PGError) -> Result {
+        guard !rows.isEmpty else { return Result() }
         var result = Result(read: rows.count)
         var attempt = 0
         while true {
