@@ -104,6 +104,7 @@ struct SyncPipeline: Sendable {
         guard !rows.isEmpty else { return Result() }
         var result = Result(read: rows.count)
         var attempt = 0
+        var decoded = decoded
         while true {
             do {
                 let outcome = try await upsert.execute(decoded, mappingHash: mappingHash, on: connection,
@@ -124,6 +125,11 @@ struct SyncPipeline: Sendable {
                 if Self.isTransient(error), attempt < configuration.batch.maxRetries {
                     attempt += 1
                     logger.debug("batch retried after a transient error", metadata: ["pg.sqlstate": "\(error.sqlState ?? "")"])
+                    continue
+                }
+                if decoded.count == 1, decoded[0].problems.count <= columns.count + 1,
+                   let fixed = await withoutIndexOverflow(decoded[0], error, on: connection) {
+                    decoded[0] = fixed  // that column NULL, the rest written
                     continue
                 }
                 if decoded.count == 1 {
