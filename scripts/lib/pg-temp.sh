@@ -49,7 +49,9 @@ pg_temp_start() {
     pg_temp_as_postgres "$bin/initdb" -D "$dir/data" -U postgres \
         --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { echo "pg-temp: initdb failed:" >&2; cat "$dir/initdb.log" >&2; return 1; }
-    local opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200"
+    # Swift Testing runs the suites at once: each test's daemon holds 3 connections (query, leader
+    # lock, status) beside the test's own, so 200 ran out in CI ("too many clients already").
+    local opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=1000"
     local s
     for s in "$@"; do opts="$opts -c $s"; done
     pg_temp_as_postgres "$bin/pg_ctl" -D "$dir/data" -o "$opts" -l "$dir/server.log" -w -t 60 start >/dev/null \
