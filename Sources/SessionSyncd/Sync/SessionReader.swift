@@ -40,6 +40,10 @@ struct SessionReader: Sendable {
         if onlyOutOfSync {
             params.append(.binary(mappingHash))
             from += " LEFT JOIN \(schema.target) f ON f.\(schema.key) = s.\(schema.key)"
+            // The page's lower bound on the target side too: the planner does not carry `s.key > $2` over the
+            // join, so its merge join walked session_fields from its first key on every page (each page of a
+            // cold start read every row written so far: 18 ms a page of 1,000 at 100,000 sessions, 4.7 with it).
+            if after != nil { from += " AND f.\(schema.key) > $2::\(schema.keyType)" }
             var outOfSync = "f.\(schema.key) IS NULL OR f.data_hash IS DISTINCT FROM \(schema.dataHash("s"))"
                 + " OR f.mapping_hash IS DISTINCT FROM $\(params.count)::bytea"
             if !referencingColumns.isEmpty {
