@@ -20,7 +20,9 @@ fi
 install -d -m 0755 "$root/usr/local/bin" "$root/etc/systemd/system" "$root/usr/local/share/doc/session-syncd"
 install -m 0755 "$binary" "$root/usr/local/bin/session-syncd"
 install -m 0644 "$repo/deploy/session-syncd.service" "$root/etc/systemd/system/session-syncd.service"
-install -m 0644 "$repo/docs/configuration.md" "$repo/docs/deployment.md" "$repo/deploy/config.example.toml" \
+install -m 0644 "$repo/deploy/session-syncd@.service" "$root/etc/systemd/system/session-syncd@.service"
+install -m 0644 "$repo/README.md" "$repo/docs/deployment.md" "$repo/docs/daemon.md" "$repo/deploy/config.example.toml" \
+    "$repo/deploy/postgres_exporter-queries.yaml" \
     "$root/usr/local/share/doc/session-syncd/"
 
 # The service runs as a dynamic user that reads the config as "other": 0755/0644, no secrets in it

@@ -1,6 +1,6 @@
 # Installs what a fresh Debian machine lacks. Source this file.
 #   ensure_system_packages   postgresql, libpq-dev, pkg-config, python3-venv (apt-get)
-#   ensure_venv              .venv with the Python test helpers (hypothesis; web.py and psycopg2 for Tests/e2e)
+#   ensure_venv              .venv with the Python test helpers (hypothesis; web.py, psycopg2 and PyYAML for Tests/e2e)
 #   ensure_bench_venv        .venv with bench/run's packages (bench/requirements.txt)
 
 repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd; }
@@ -30,7 +30,7 @@ ensure_venv() {
         echo "deps: creating $venv" >&2
         python3 -m venv "$venv"
     fi
-    if ! "$venv/bin/python" -c 'import hypothesis, web, psycopg2' 2>/dev/null; then
+    if ! "$venv/bin/python" -c 'import hypothesis, web, psycopg2, yaml' 2>/dev/null; then
         echo "deps: installing Python test helpers into $venv" >&2
         "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/scripts/requirements-test.txt"
     fi

@@ -55,6 +55,7 @@ extension SyncEngine {
             if let step {
                 record(batchSize: step.sessions, step.result)
                 catchUp.sessions += step.sessions
+                startupProgressed(sessions: catchUp.sessions)
             }
             if !scan.isDone {
                 continuation.yield(.catchUpPage(id: catchUp.id))
