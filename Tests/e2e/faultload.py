@@ -369,9 +369,15 @@ class Tracker:
             self.samples.append((now, now - oldest, len(self.pending), oldest))
 
     def poll(self, conn):
-        cur = conn.cursor()
-        cur.execute("SELECT rtrim(session_id), data_hash FROM session_fields")
-        self._apply({k: bytes(h) for k, h in cur.fetchall()})
+        """Only the pending sessions' rows (a session without a row reads as None: a kill)."""
+        with self.lock:
+            keys = list(self.pending)
+        rows = {}
+        if keys:
+            cur = conn.cursor()
+            cur.execute("SELECT rtrim(session_id), data_hash FROM session_fields WHERE session_id = ANY(%s)", (keys,))
+            rows = {k: bytes(h) for k, h in cur.fetchall()}
+        self._apply(rows)
 
     def _run(self):
         conn = None
