@@ -58,6 +58,26 @@ def log(msg):
     print(msg, flush=True)
 
 
+class Results:
+    """A suite's tally: expect() logs one ok/FAIL line per check, with its failures."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def expect(self, name, failures):
+        if isinstance(failures, bool):
+            failures = [] if failures else ["condition false"]
+        if failures:
+            self.failed += 1
+            log("FAIL %s" % name)
+            for f in failures:
+                log("     %s" % f)
+        else:
+            self.passed += 1
+            log("ok   %s" % name)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
