@@ -396,6 +396,11 @@ class Tracker:
         if conn is not None:
             conn.close()
 
+    def pending_latest(self):
+        """session id -> (pending writes, the hash of its newest write or None for a kill)."""
+        with self.lock:
+            return {k: (len(e), e[-1][2]) for k, e in self.pending.items()}
+
     def pending_count(self):
         with self.lock:
             return sum(len(e) for e in self.pending.values())

@@ -88,6 +88,7 @@ class Env:
         self.daemon_dsn = "host=127.0.0.1 port=%d dbname=%s user=%s" % (self.proxy.port, self.name, DAEMON_ROLE)
         self.daemon = None
         self.deleted_users = set()
+        self.burst_keys = set()
         self.tracker = faultload.Tracker(self.db.dsn).start()
         self.load = faultload.Load({"host": "127.0.0.1", "port": cluster.port, "user": "postgres", "db": self.name},
                                    prefix=feed, pool=POOL, rate=RATE, seed=len(feed))
@@ -273,6 +274,7 @@ def case_burst(env, res):
                                    page_size=1000)
     c.commit()
     env.tracker.record_many(items, time.monotonic())
+    env.burst_keys.update(k for k, _ in items)
     c.close()
     env.start_daemon()
     res.note = "%d sessions written with the daemon stopped (%.0f s)" % (BURST, time.monotonic() - t0)
@@ -300,7 +302,7 @@ def quiesce_and_check(env, res):
     env.load.paused.set()
     time.sleep(0.3)
     if not env.tracker.wait_empty(CONVERGE_TIMEOUT):
-        res.failures.append("%d writes never mirrored" % env.tracker.pending_count())
+        res.failures.append("%d writes never mirrored: %s" % (env.tracker.pending_count(), diagnose_pending(env)))
     tolerated = []
     res.failures += harness.check(env.db, deleted_users=env.deleted_users, tolerated=tolerated)
     if tolerated:
@@ -309,6 +311,42 @@ def quiesce_and_check(env, res):
     if env.daemon.proc.poll() is not None:
         res.failures.append("the daemon exited %s" % env.daemon.proc.returncode)
     env.load.paused.clear()
+
+
+def diagnose_pending(env):
+    """Why the sessions of the writes still pending are not mirrored, counted by cause: what the
+    database holds against the load's newest recorded write, the session_fields row, and (queue
+    feed) the entries still queued. Tells the daemon's loss from the harness's."""
+    latest = env.tracker.pending_latest()
+    keys = list(latest)
+    c = harness.connect(env.db.dsn)
+    cur = c.cursor()
+    cur.execute("SELECT rtrim(session_id), session_syncd.data_hash(data) FROM sessions WHERE session_id = ANY(%s)", (keys,))
+    held = {k: bytes(h) for k, h in cur.fetchall()}
+    cur.execute("SELECT rtrim(session_id), data_hash FROM session_fields WHERE session_id = ANY(%s)", (keys,))
+    rows = {k: bytes(h) for k, h in cur.fetchall()}
+    queued = {}
+    if env.feed == "queue":
+        cur.execute("SELECT session_syncd.feed_object('sessions'::regclass, 'queue')")
+        q = cur.fetchone()[0]
+        cur.execute('SELECT rtrim(session_id), count(*) FROM session_syncd."%s" WHERE session_id = ANY(%%s) GROUP BY 1' % q,
+                    (keys,))
+        queued = dict(cur.fetchall())
+    c.close()
+    causes = {}
+    for k, (_, want) in latest.items():
+        have = held.get(k)
+        if have != want:
+            cause = "the database holds another value than the newest recorded write"
+        elif rows.get(k) == have:
+            cause = "mirrored by now"
+        elif queued.get(k):
+            cause = "still queued"
+        else:
+            cause = "not mirrored, nothing queued"
+        kind = "burst" if k in env.burst_keys else "load"
+        causes[(cause, kind)] = causes.get((cause, kind), 0) + 1
+    return "; ".join("%s (%s): %d sessions" % (cause, kind, n) for (cause, kind), n in sorted(causes.items()))
 
 
 def run_case(env, name, fn):
