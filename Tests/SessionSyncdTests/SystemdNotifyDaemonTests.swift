@@ -35,6 +35,13 @@ import Testing
             #expect(statuses.first == "STATUS=\(NotifyStatus.starting)")
             #expect(statuses.last?.hasPrefix("STATUS=active: ") == true, "\(statuses)")
             #expect(daemon!.log.contains("msg=\"caught up\" sync.duration_ms="))
+            // The start timeout was extended while the catch-up went on, never after READY=1.
+            let fields = receiver.fields
+            let readyAt = try #require(fields.firstIndex(of: "READY=1"))
+            let extensions = fields.indices.filter { fields[$0].hasPrefix("EXTEND_TIMEOUT_USEC=") }
+            #expect(!extensions.isEmpty, "no EXTEND_TIMEOUT_USEC= before READY=1: \(fields.prefix(20))")
+            #expect(extensions.allSatisfy { $0 < readyAt && fields[$0] == "EXTEND_TIMEOUT_USEC=30000000" }, "\(fields.prefix(30))")
+            #expect(statuses.contains { $0.hasPrefix("STATUS=\(NotifyStatus.catchingUp), ") && $0.hasSuffix(" sessions so far") })
             let took = ready.at - started
             print("start → READY=1 with \(Self.pending) pending sessions: \(StatsLine.milliseconds(took)) ms (debug build unless SESSION_SYNCD_BIN says otherwise)")
             #expect(try await db.verifyReport().ok)

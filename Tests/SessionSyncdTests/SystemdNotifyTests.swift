@@ -25,6 +25,8 @@ import Testing
         #expect(NotifyMessage.watchdog.text == "WATCHDOG=1")
         #expect(NotifyMessage.reloading(monotonicMicroseconds: 1234567).text == "RELOADING=1\nMONOTONIC_USEC=1234567")
         #expect(NotifyMessage.status("a\nb\tc").text == "STATUS=a b c")
+        #expect(NotifyMessage.extendTimeout(.seconds(30)).text == "EXTEND_TIMEOUT_USEC=30000000")
+        #expect(NotifyMessage.extendTimeout(.milliseconds(1500)).text == "EXTEND_TIMEOUT_USEC=1500000")
         guard case .reloading(let usec) = NotifyMessage.reloadingNow() else { Issue.record("not RELOADING"); return }
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -99,6 +101,24 @@ import Testing
         // Back: pings again.
         #expect(w.probeFinished(succeeded: true, now: t0 + .seconds(46)) == .ping)
         #expect(w.lastPing == t0 + .seconds(46))
+    }
+
+    /// EXTEND_TIMEOUT_USEC: on the first progress, then at most once per period while progress goes on;
+    /// no progress, no extension (systemd's own timeout then ends a hung start); nothing after READY.
+    @Test func startTimeoutExtendedOnlyWhileTheFirstCatchUpProgresses() {
+        let t0 = ContinuousClock.now
+        var e = StartupExtension()
+        #expect(e.progressed(now: t0) == StartupExtension.extendBy)
+        #expect(e.progressed(now: t0 + .seconds(1)) == nil)
+        #expect(e.progressed(now: t0 + .seconds(4)) == nil)
+        #expect(e.progressed(now: t0 + StartupExtension.period) == StartupExtension.extendBy)
+        // A long silence (a page that hangs) sends nothing by itself; the next progress extends again.
+        #expect(e.progressed(now: t0 + .seconds(60)) == StartupExtension.extendBy)
+        #expect(e.lastSent == t0 + .seconds(60))
+        #expect(StartupExtension.extendBy >= StartupExtension.period * 3)
+        e.ready()
+        #expect(e.progressed(now: t0 + .seconds(120)) == nil)
+        #expect(e.finished)
     }
 
     @Test func statusLine() {

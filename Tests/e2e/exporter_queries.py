@@ -26,31 +26,13 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import log  # noqa: E402
+from harness import Results, log  # noqa: E402
 
 FILE = os.path.join(harness.ROOT, "deploy", "postgres_exporter-queries.yaml")
 USAGES = {"LABEL", "COUNTER", "GAUGE", "MAPPEDMETRIC", "DURATION", "DISCARD", "HISTOGRAM"}
 QUERY_KEYS = {"query", "metrics", "master", "cache_seconds", "runonserver"}
 NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 EXPORTER_ROLE = "session_syncd_exporter_test"
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def expect(self, name, failures):
-        if isinstance(failures, bool):
-            failures = [] if failures else ["condition false"]
-        if failures:
-            self.failed += 1
-            log("FAIL %s" % name)
-            for f in failures:
-                log("     %s" % f)
-        else:
-            self.passed += 1
-            log("ok   %s" % name)
 
 
 def format_problems(doc):

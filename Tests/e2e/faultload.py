@@ -197,6 +197,7 @@ class Load:
         self.lock = threading.Lock()
         self.errors = 0         # failed writes (the server was down): not committed, not counted
         self.hostile = 0
+        self.hostile_keys = set()   # sessions whose current data is hostile: never read through DBStore
         self.workers = []
         self.seed = seed
 
@@ -258,9 +259,16 @@ class Load:
                 if r < self.kill_fraction:
                     uncertain = (key, None)
                     del store[key]                         # session.kill()
+                    self.hostile_keys.discard(key)
                     self.tracker.record(key, None)
                 elif r < self.kill_fraction + 0.1 and key in store:
-                    store[key]                             # a read: DBStore updates atime only
+                    if key in self.hostile_keys:
+                        # DBStore.__getitem__ would pickle.loads it: run the attacker's os.system
+                        # (it did, in this suite's first version). Its atime update only.
+                        store.db.update("sessions", where="session_id=$key", atime=datetime.datetime.now(),
+                                        vars={"key": key})
+                    else:
+                        store[key]                         # a read: DBStore updates atime only
                 elif rng.random() < self.hostile_fraction:
                     seq = self.next_seq()
                     text = hostile_data(rng, seq)
@@ -271,12 +279,14 @@ class Load:
                     else:
                         store.db.insert("sessions", False, session_id=key, atime=datetime.datetime.now(), data=text)
                     self.hostile += 1
+                    self.hostile_keys.add(key)
                     self.tracker.record(key, text)
                 else:
                     seq = self.next_seq()
                     d = session_value(rng, seq, n)
                     uncertain = (key, self.encode(d))
                     store[key] = d                         # DBStore.__setitem__
+                    self.hostile_keys.discard(key)
                     self.tracker.record(key, self.encode(d))
                 uncertain = None
             except Exception:  # noqa: BLE001 (server down, failover: see _settle)

@@ -9,20 +9,30 @@ far is mirrored (faultload.Tracker), and the check: the load paused, every sessi
 equals what CPython's pickle.loads reads from the same sessions.data (every mapped column, the
 jsonb column, the errors table), no row without a session, `session-syncd verify` exits 0.
 
+Each feed runs in its own process (its own cluster, proxy, daemon and load), all feeds at once.
+
 Cases (FAULTS_ONLY=name,name to run some; FAULTS_FEEDS=notify to run one feed):
   kill9          the daemon killed with SIGKILL, restarted 3 s later
   terminate      pg_terminate_backend of each of the daemon's connections, one after another
   restart-fast   PostgreSQL restarted (-m fast)
   restart-immediate  PostgreSQL restarted (-m immediate: crash recovery)
+  lock           LOCK TABLE session_fields (ACCESS EXCLUSIVE) held for 20 s by another session
+  netcut         the proxy stops forwarding for 30 s without closing anything (half-open: packets
+                 silently dropped), then forwards again; the daemon must see it within its
+                 heartbeat bound ([listen] heartbeat_s, 10 s by default; failed past 2x that, a
+                 shared machine's slack) while the cut lasts
 
 Each case prints writes made, writes synced, the longest lag during the fault (the oldest write
 not yet mirrored, sampled every 0.2 s) and the time to converge after the fault ended; the
 suite ends with the table and "faults: N passed, M failed".
 """
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -37,6 +47,8 @@ RATE = float(os.environ.get("FAULTS_RATE", "100"))
 POOL = int(os.environ.get("FAULTS_POOL", "1000"))
 CONVERGE_TIMEOUT = 90
 AFTER = 3.0
+CUT_S = 30
+LOCK_S = 20
 DAEMON_ROLE = "syncd"
 
 
@@ -139,11 +151,52 @@ def case_restart(mode):
     return run
 
 
+def heartbeat_s(env):
+    return float(env.db.config.get("listen", {}).get("heartbeat_s", 10))
+
+
+LOST_LINES = ("LISTEN connection lost", "leader lock connection lost", "query failed; reconnecting")
+
+
+def case_netcut(env, res):
+    """Half-open for CUT_S: detected (a lost-connection line in the daemon's log) while it lasts."""
+    bound = heartbeat_s(env)
+    before = sum(env.daemon.count(t) for t in LOST_LINES)
+    t0 = time.monotonic()
+    env.proxy.cut()
+    detected = None
+    while time.monotonic() < t0 + CUT_S:
+        if detected is None and sum(env.daemon.count(t) for t in LOST_LINES) > before:
+            detected = time.monotonic() - t0
+        time.sleep(0.1)
+    env.proxy.restore()
+    end = time.monotonic()
+    if detected is None:
+        res.failures.append("the half-open connection was not detected during the %d s cut" % CUT_S)
+    elif detected > 2 * bound:
+        res.failures.append("the cut was detected after %.1f s, over twice heartbeat_s (%g s)" % (detected, bound))
+    res.note = "cut %d s, detected after %s (heartbeat_s %g)" % (CUT_S, fmt_s(detected), bound)
+    return t0, end
+
+
+def case_lock(env, res):
+    c = harness.connect(env.db.dsn, autocommit=False)
+    t0 = time.monotonic()
+    c.cursor().execute("LOCK TABLE session_fields")
+    time.sleep(LOCK_S)
+    c.commit()
+    c.close()
+    res.note = "ACCESS EXCLUSIVE held %d s" % LOCK_S
+    return t0, time.monotonic()
+
+
 CASES = [
     ("kill9", "kill -9 of the daemon, restart after 3 s", case_kill9),
     ("terminate", "pg_terminate_backend of each daemon connection, 2 s apart", case_terminate),
     ("restart-fast", "PostgreSQL restart -m fast", case_restart("fast")),
     ("restart-immediate", "PostgreSQL restart -m immediate (crash recovery)", case_restart("immediate")),
+    ("lock", "LOCK TABLE session_fields held 20 s", case_lock),
+    ("netcut", "network cut 30 s, packets silently dropped (half-open), then restored", case_netcut),
 ]
 
 
@@ -225,36 +278,89 @@ def run_feed(cluster, feed, workdir, results):
 
 def print_table(results):
     log("")
-    log("| feed | case | writes made | writes synced | lost by the database | longest lag | converged after | result |")
-    log("|---|---|---:|---:|---:|---:|---:|---|")
+    log("| feed | case | writes made | writes synced | lost by the database | longest lag | converged after | result | note |")
+    log("|---|---|---:|---:|---:|---:|---:|---|---|")
     for r in results:
-        log("| %s | %s | %d | %d | %d | %s | %s | %s |" % (
+        log("| %s | %s | %d | %d | %d | %s | %s | %s | %s |" % (
             r.feed, r.case, r.made, r.synced, r.db_lost, fmt_s(r.max_lag), fmt_s(r.converge),
-            "ok" if not r.failures else "FAILED"))
+            "ok" if not r.failures else "FAILED", r.note))
 
 
-def main():
-    workdir = tempfile.mkdtemp(prefix="session-syncd-faults.")
+def result_dict(r):
+    return {k: getattr(r, k) for k in ("feed", "case", "made", "synced", "db_lost", "max_lag", "converge", "note", "failures")}
+
+
+def result_of(d):
+    r = Result(d["feed"], d["case"])
+    for k, v in d.items():
+        setattr(r, k, v)
+    return r
+
+
+def worker(group, out_path):
+    """One group's cases (a feed's) in this process, results as JSON in out_path."""
+    workdir = tempfile.mkdtemp(prefix="session-syncd-faults-%s." % group)
     results, failed_setup = [], []
-    t0 = time.monotonic()
-    for feed in FEEDS:
-        cluster = harness.Cluster("faults-" + feed).init().start()
-        try:
-            run_feed(cluster, feed, workdir, results)
-        except Exception as e:  # noqa: BLE001
-            traceback.print_exc()
-            failed_setup.append("%s: %s: %s" % (feed, type(e).__name__, e))
-            log("FAIL %s: %s" % (feed, failed_setup[-1]))
-        finally:
-            cluster.destroy()
-    print_table(results)
-    failed = sum(1 for r in results if r.failures) + len(failed_setup)
-    passed = sum(1 for r in results if not r.failures)
-    log("suite took %.0f s" % (time.monotonic() - t0))
+    cluster = harness.Cluster("faults-" + group).init().start()
+    try:
+        run_feed(cluster, group, workdir, results)
+    except Exception as e:  # noqa: BLE001
+        traceback.print_exc()
+        failed_setup.append("%s: %s: %s" % (group, type(e).__name__, e))
+        log("FAIL %s" % failed_setup[-1])
+    finally:
+        cluster.destroy()
+    failed = failed_setup or any(r.failures for r in results)
     if failed:
         log("logs kept in %s" % workdir)
     else:
         shutil.rmtree(workdir, ignore_errors=True)
+    with open(out_path, "w") as f:
+        json.dump({"results": [result_dict(r) for r in results], "failed_setup": failed_setup}, f)
+
+
+def _relay(group, stream):
+    for line in stream:
+        sys.stdout.write("[%s] %s" % (group, line))
+        sys.stdout.flush()
+
+
+def main():
+    """Each feed in its own process, all at once (each has its own cluster, proxy and daemon),
+    their lines prefixed with the feed; then the table of all."""
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], sys.argv[3])
+        return
+    t0 = time.monotonic()
+    outdir = tempfile.mkdtemp(prefix="session-syncd-faults-results.")
+    procs = []
+    for group in FEEDS:
+        out = os.path.join(outdir, group + ".json")
+        p = subprocess.Popen([sys.executable, "-u", os.path.abspath(__file__), "--worker", group, out],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        t = threading.Thread(target=_relay, args=(group, p.stdout), daemon=True)
+        t.start()
+        procs.append((group, p, t, out))
+    results, failed_setup = [], []
+    for group, p, t, out in procs:
+        p.wait()
+        t.join(5)
+        try:
+            with open(out) as f:
+                got = json.load(f)
+            results += [result_of(d) for d in got["results"]]
+            failed_setup += got["failed_setup"]
+        except (OSError, ValueError):
+            failed_setup.append("%s: the worker exited %s without results" % (group, p.returncode))
+    shutil.rmtree(outdir, ignore_errors=True)
+    order = {name: i for i, (name, _, _) in enumerate(CASES)}
+    results.sort(key=lambda r: (order.get(r.case, 99), FEEDS.index(r.feed) if r.feed in FEEDS else 99))
+    print_table(results)
+    for f in failed_setup:
+        log("FAIL %s" % f)
+    failed = sum(1 for r in results if r.failures) + len(failed_setup)
+    passed = sum(1 for r in results if not r.failures)
+    log("suite took %.0f s" % (time.monotonic() - t0))
     print("faults: %d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
 

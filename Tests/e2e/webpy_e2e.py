@@ -33,30 +33,12 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Storage, log  # noqa: E402
+from harness import Results, Storage, log  # noqa: E402
 
 CLIENTS = int(os.environ.get("E2E_CLIENTS", "16"))
 USERS = list(range(1, 41))
 NO_USER = 999
 PAGES = ["index", "catalog", "product/17", "cart", "checkout", "profile", "help", "caf\u00e9/menu"]
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def expect(self, name, failures):
-        if isinstance(failures, bool):
-            failures = [] if failures else ["condition false"]
-        if failures:
-            self.failed += 1
-            log("FAIL %s" % name)
-            for f in failures:
-                log("     %s" % f)
-        else:
-            self.passed += 1
-            log("ok   %s" % name)
 
 
 def legacy_session(n, when):

@@ -18,12 +18,19 @@ struct ResyncCommand: AsyncParsableCommand {
         defer { connection.close() }
         try await connection.execute(SyncPipeline.sessionSettings + "; " + config.timeouts.sql)
         let pipeline = try await SyncPipeline.load(config, on: connection)
+        // A second connection reads the pages ahead while the first writes (PageScan); without it, one does both.
+        var reader = try? await options.connect(config, logger: logger)
+        if let r = reader, (try? await r.execute(config.timeouts.sql)) == nil {
+            r.close()
+            reader = nil
+        }
+        defer { reader?.close() }
         let started = ContinuousClock.now
         var total = SyncPipeline.Result()
         do {
             var progress = ProgressReporter(total: try await pipeline.reader.count(on: connection))
             var scan = PageScan(pipeline: pipeline, limit: config.batch.catchupBatchSize, onlyOutOfSync: false)
-            while let step = try await scan.next(on: connection, logger: logger) {
+            while let step = try await scan.next(on: connection, reading: reader, logger: logger) {
                 total += step.result
                 progress.update(total.read)
             }

@@ -15,6 +15,7 @@ extension SyncEngine {
             // What was pending is the new leader's: its catch-up finds every session not in sync.
             batcher = SyncBatcher(maxBatchSize: configuration.batch.batchSize, maxDelay: configuration.batch.batchDelay)
             catchUp.active = false
+            endCatchUpReader()
             if queueFeed != nil { queueFeed = QueueFeed(pollInterval: configuration.feed.pollInterval) }
         }
     }

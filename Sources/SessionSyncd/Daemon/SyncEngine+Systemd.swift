@@ -23,7 +23,16 @@ extension SyncEngine {
     func announceReady() {
         guard !readySent else { return }
         readySent = true
+        startupExtension.ready()
         notifier.send(.ready)
+    }
+
+    /// A catch-up page was written: before `READY=1`, extend systemd's start timeout (at most every
+    /// ``StartupExtension/period``), with the progress in `STATUS=`.
+    func startupProgressed(sessions: Int) {
+        guard !readySent, let by = startupExtension.progressed(now: .now) else { return }
+        notifier.send(.status("\(NotifyStatus.catchingUp), \(sessions) sessions so far"))
+        notifier.send(.extendTimeout(by))
     }
 
     /// SIGHUP: `RELOADING=1` (with `MONOTONIC_USEC=`), the reload, `READY=1`. Before the first

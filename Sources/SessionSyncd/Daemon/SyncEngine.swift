@@ -52,6 +52,8 @@ final class SyncEngine {
     var watchdog: Watchdog?
     /// Whether `READY=1` was sent (once: after the first catch-up, or when standing by).
     var readySent = false
+    /// `EXTEND_TIMEOUT_USEC=` while the first catch-up makes progress (before `READY=1`).
+    var startupExtension = StartupExtension()
     let continuation: AsyncStream<DaemonEvent>.Continuation
     let events: AsyncStream<DaemonEvent>
 

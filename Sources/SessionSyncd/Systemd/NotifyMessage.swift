@@ -17,6 +17,9 @@ enum NotifyMessage: Sendable, Equatable {
     case status(String)
     /// The keep-alive ping (only after a database round trip, see ``Watchdog``).
     case watchdog
+    /// Startup goes on: systemd's start timeout is extended to this many microseconds from now
+    /// (sent while the first catch-up makes progress, see ``StartupExtension``).
+    case extendTimeout(microseconds: UInt64)
 
     /// The datagram's text.
     var text: String {
@@ -26,6 +29,7 @@ enum NotifyMessage: Sendable, Equatable {
         case .stopping: return "STOPPING=1"
         case .status(let line): return "STATUS=" + Self.oneLine(line)
         case .watchdog: return "WATCHDOG=1"
+        case .extendTimeout(let usec): return "EXTEND_TIMEOUT_USEC=\(usec)"
         }
     }
 
@@ -34,6 +38,12 @@ enum NotifyMessage: Sendable, Equatable {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return .reloading(monotonicMicroseconds: UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000)
+    }
+
+    /// `EXTEND_TIMEOUT_USEC=` for a duration.
+    static func extendTimeout(_ duration: Duration) -> NotifyMessage {
+        let c = duration.components
+        return .extendTimeout(microseconds: UInt64(c.seconds) * 1_000_000 + UInt64(c.attoseconds / 1_000_000_000_000))
     }
 
     /// `text` with line breaks and other control characters replaced by spaces: a STATUS value is one line.
