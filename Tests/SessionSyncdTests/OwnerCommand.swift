@@ -3,17 +3,34 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs a command as the test cluster's owner (PG_CTL_USER, `postgres`: PostgreSQL and pgbouncer
-/// refuse to run as root), output to a log file. posix_spawn + waitpid, no pipes: a server it
-/// starts inherits nothing we wait on.
+/// Runs programs as the test cluster's owner (PG_CTL_USER, `postgres`: PostgreSQL and pgbouncer
+/// refuse to run as root, and CI runs as root), output to a log file, stdin from /dev/null.
+///
+/// As root the program is started through `setpriv`, which changes the user and then execs it, so
+/// the process id we get is the program's own: a server started with ``spawn(_:log:)`` stays our
+/// child and ``stop(_:signal:timeout:)`` reaps it (no daemonizing, no zombie, no orphan).
+/// posix_spawn + waitpid, no pipes: nothing the program leaves running holds a pipe we read.
 enum OwnerCommand {
     /// The cluster owner (PG_CTL_USER, default postgres).
     static var user: String { ProcessInfo.processInfo.environment["PG_CTL_USER"] ?? "postgres" }
 
-    /// Runs `argv` (as the owner when we are root); returns its exit status.
-    @discardableResult
-    static func run(_ argv: [String], log: String) throws -> Int32 {
-        let full = getuid() == 0 ? ["/usr/sbin/runuser", "-u", user, "--"] + argv : argv
+    /// The server binaries: PG_BIN (scripts/test, scripts/pg-temp), else the newest /usr/lib/postgresql/*/bin.
+    static func postgresBin() throws -> String {
+        if let bin = ProcessInfo.processInfo.environment["PG_BIN"], !bin.isEmpty { return bin }
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        for v in versions.sorted(by: { (Int($0) ?? 0) > (Int($1) ?? 0) })
+        where FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\(v)/bin/initdb") {
+            return "/usr/lib/postgresql/\(v)/bin"
+        }
+        throw DaemonTestSetupError(description: "no PostgreSQL server binaries (PG_BIN, /usr/lib/postgresql/*/bin)")
+    }
+
+    /// Starts `argv` (as the owner when we are root) and returns its pid, without waiting.
+    static func spawn(_ argv: [String], log: String) throws -> pid_t {
+        var full = argv
+        if getuid() == 0 {
+            full = ["/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)", "--init-groups", "--"] + argv
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -25,11 +42,47 @@ enum OwnerCommand {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, full[0], &actions, nil, cArgs, environ)
         guard rc == 0 else { throw DaemonTestSetupError(description: "cannot run \(full[0]): errno \(rc)") }
+        return pid
+    }
+
+    /// Runs `argv` (as the owner when we are root) to its end; returns its exit status (-1: killed by a signal).
+    @discardableResult
+    static func run(_ argv: [String], log: String) throws -> Int32 {
+        let pid = try spawn(argv, log: log)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { throw DaemonTestSetupError(description: "waitpid failed: errno \(errno)") }
         }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+        return exitStatus(status)
+    }
+
+    /// Whether a child started by ``spawn(_:log:)`` has exited; if so it is reaped and its status returned.
+    static func exited(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid { return exitStatus(status) }
+        return r < 0 && errno == ECHILD ? -1 : nil
+    }
+
+    /// Sends `signal` to a child started by ``spawn(_:log:)`` and waits for it (SIGKILL after `timeout`);
+    /// always reaps it. Returns its exit status.
+    @discardableResult
+    static func stop(_ pid: pid_t, signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) -> Int32 {
+        if let status = exited(pid) { return status }
+        kill(pid, signal)
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if let status = exited(pid) { return status }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        return exitStatus(status)
+    }
+
+    private static func exitStatus(_ status: Int32) -> Int32 {
+        (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
     }
 
     /// A new directory the owner may write (0755, chowned to the owner when we are root).

@@ -14,7 +14,7 @@ extension SyncEngine {
                 try await conn.execute(SyncPipeline.sessionSettings + "; " + configuration.timeouts.sql)
                 if try await refuseHotStandby(conn) {
                     conn.close()
-                    await waitBackoff(quiet: true)
+                    await waitBackoffReporting()
                     continue
                 }
                 connection = conn

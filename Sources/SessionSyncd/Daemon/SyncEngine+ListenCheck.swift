@@ -17,25 +17,29 @@ extension SyncEngine {
             return false
         case .refuse(let log):
             if log {
-                logger.error("\(ListenCheck.standbyWarning); retrying", metadata: [
-                    "pg.conninfo": "\(connectionConfiguration.redactedConninfo)",
-                ])
+                // No conninfo in the line (the operator knows where the daemon connects; nothing secret leaks).
+                logger.error("\(ListenCheck.standbyWarning); retrying")
                 notifier.send(.status("error: " + ListenCheck.standbyWarning))
             } else {
                 logger.debug("still a hot standby; retrying")
             }
+            ensureStatusWriter()?.submit(statusReport(now: .now))
             return true
         }
     }
 
-    /// Waits one backoff delay (stopping early on shutdown); `quiet`: no log line of its own.
-    func waitBackoff(quiet: Bool) async {
+    /// Waits one backoff delay after a refused hot standby (stopping early on shutdown), handing the
+    /// status writer a report every `[status] interval_s` meanwhile, so the row with the warning stays fresh.
+    func waitBackoffReporting() async {
         var rng = SystemRandomNumberGenerator()
-        let delay = backoff.nextDelay(random: &rng)
-        if !quiet { logger.debug("retrying", metadata: ["pg.retry_in_ms": "\(delay.components.seconds * 1000)"]) }
-        let until = ContinuousClock.now + delay
+        let until = ContinuousClock.now + backoff.nextDelay(random: &rng)
+        var nextReport = ContinuousClock.now + configuration.status.interval
         while !shutdown.isRequested, ContinuousClock.now < until {
             try? await Task.sleep(for: min(.milliseconds(100), until - .now))
+            if let writer = statusWriter, ContinuousClock.now >= nextReport {
+                writer.submit(statusReport(now: .now))
+                nextReport = ContinuousClock.now + configuration.status.interval
+            }
         }
     }
 
@@ -69,8 +73,9 @@ extension SyncEngine {
         let overdue = listenCheck.deadline! <= .now
         if listenCheck.check(now: .now) {
             logger.error("\(ListenCheck.poolerWarning(listenCheck.probeTimeout))", metadata: [
-                "pg.channel": "\(configuration.channel)", "pg.conninfo": "\(connectionConfiguration.redactedConninfo)",
+                "pg.channel": "\(configuration.channel)",
             ])
+            reportStatus()  // the warning in the status row now, not at the next interval
             notifier.send(.status("error: " + ListenCheck.poolerWarning(listenCheck.probeTimeout)))
         }
         if overdue, listening, role.isActive { await sendListenProbe() }

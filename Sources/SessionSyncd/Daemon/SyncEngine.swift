@@ -174,7 +174,7 @@ final class SyncEngine {
             case .stats:
                 let snapshot = stats.takeSnapshot(now: .now)
                 StatsLine.log(snapshot, to: logger)
-                if readySent { notifier.send(.status(NotifyStatus.summary(role: role.current, snapshot, interval: statsInterval))) }
+                if readySent { notifier.send(.status(NotifyStatus.summary(role: role.current, snapshot, interval: statsInterval, warning: connectionWarning))) }
             case .status:
                 reportStatus()
             case .terminate(let sig):
