@@ -187,7 +187,9 @@ def readme_table(res, m, commit, path):
     S = res["sections"]
     rows = [README_BEGIN, "",
             f"`bench/run`, {m['cores']} cores, commit `{commit}`, load average {' / '.join(res['load_start'])} at the start "
-            "(other builds shared the machine; compare within the table only). All figures: [docs/benchmarks.md](docs/benchmarks.md).", "",
+            + ("(other work shared the machine; compare within the table only). " if float(res['load_start'][0]) >= 1.0
+               else "(nothing else running). ")
+            + "All figures: [docs/benchmarks.md](docs/benchmarks.md).", "",
             "| figure | session-syncd | the alternatives, same run |", "|---|---|---|"]
     if "sync" in S:
         r = S["sync"]
