@@ -68,9 +68,10 @@ HOSTILE_S = 15
 READONLY_S = 15
 BURST = int(os.environ.get("FAULTS_BURST", "50000"))
 DAEMON_ROLE = "syncd"
-# Not in CI by default: the debug daemon did not converge on 50,000 sessions within 90 s on the
-# shared machine (FAULTS_ONLY=burst runs it).
-OPT_IN = {"burst"}
+# Cases left out unless FAULTS_ONLY names them (none now: the burst, once left out because a 90 s
+# wait was shorter than a debug daemon's catch-up on a busy machine, converged in 33-89 s in
+# every run of 2026-12-07 and waits up to CASE_TIMEOUT).
+OPT_IN = set()
 
 
 class Env:
