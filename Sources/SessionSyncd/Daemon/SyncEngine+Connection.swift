@@ -12,6 +12,11 @@ extension SyncEngine {
             do {
                 let conn = try await PGConnection.connect(connectionConfiguration, logger: logger)
                 try await conn.execute(SyncPipeline.sessionSettings + "; " + configuration.timeouts.sql)
+                if try await refuseHotStandby(conn) {
+                    conn.close()
+                    await waitBackoffReporting()
+                    continue
+                }
                 connection = conn
                 backoff.reset()
                 return conn
