@@ -44,6 +44,40 @@ struct PickleJSONWriter {
         bytes[start...].reverse()
     }
 
+    /// `v` (≥ 0) in decimal, zero-padded to `width` digits (``PickleDate``'s `pad`).
+    mutating func padded(_ v: Int, _ width: Int) {
+        var digits = 1, m = v
+        while m >= 10 { m /= 10; digits += 1 }
+        for _ in digits ..< max(width, digits) { bytes.append(0x30) }
+        integer(Int64(v))
+    }
+
+    private mutating func isoDateDigits(year: Int, month: Int, day: Int) {
+        padded(year, 4); bytes.append(0x2D); padded(month, 2); bytes.append(0x2D); padded(day, 2)
+    }
+
+    /// A `.date` record's payload as `"YYYY-MM-DD"` (quoted), as `PickleDate.isoformat` writes it.
+    mutating func isoDate(_ p: UInt64) {
+        bytes.append(0x22)
+        isoDateDigits(year: Int(p >> 16 & 0xFFFF), month: Int(p >> 8 & 0xFF), day: Int(p & 0xFF))
+        bytes.append(0x22)
+    }
+
+    /// A `.datetime` record as `"<isoformat>"` (quoted), as `PickleDateTime.isoformat(utcOffset:)` writes it.
+    mutating func isoDateTime(_ r: PickleRawNode, utcOffset: PickleTimedelta?) {
+        let p = r.payload
+        bytes.append(0x22)
+        isoDateDigits(year: Int(p >> 40 & 0xFFFF), month: Int(p >> 32 & 0xFF), day: Int(p >> 24 & 0xFF))
+        bytes.append(0x54)
+        padded(Int(p >> 16 & 0xFF), 2); bytes.append(0x3A)
+        padded(Int(p >> 8 & 0xFF), 2); bytes.append(0x3A)
+        padded(Int(p & 0xFF), 2)
+        let us = Int(r.count & 0x7FFF_FFFF)
+        if us != 0 { bytes.append(0x2E); padded(us, 6) }
+        if let utcOffset { raw(utcOffset.offsetText) }
+        bytes.append(0x22)
+    }
+
     /// A JSON string: `\" \\ \n \r \t \b \f` escaped, other controls as `\u00xx`, everything else raw UTF-8.
     mutating func string(_ s: String) throws(PickleError) {
         guard s.utf8.count <= budget - bytes.count else { throw overBudget }
