@@ -22,6 +22,10 @@ public struct PGConnectionConfiguration: Sendable {
     /// cancelled (best effort) and the connection is declared lost. nil = no bound
     /// (then only TCP keepalives/tcp_user_timeout detect a dead server).
     public var queryTimeout: Duration?
+    /// Keywords passed *after* the conninfo, so they win over it (libpq keeps the last value of a
+    /// repeated keyword): e.g. `target_session_attrs=read-write` for a connection that must write.
+    /// Empty by default.
+    public var overrides: [(keyword: String, value: String)] = []
 
     /// Creates a configuration.
     /// - Parameters:
@@ -76,6 +80,7 @@ public struct PGConnectionConfiguration: Sendable {
         if !conninfo.isEmpty {
             params.append(("dbname", conninfo))
         }
+        for o in overrides { params.append((o.keyword, o.value)) }
         return params
     }
 

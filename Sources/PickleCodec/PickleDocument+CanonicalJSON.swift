@@ -29,4 +29,11 @@ extension PickleDocument {
         var exporter = PickleJSONExporter(document: self, limits: limits, maxBytes: maxBytes)
         return try exporter.export(ref ?? root)
     }
+
+    /// ``canonicalJSON(_:limits:maxBytes:)``'s bytes as UTF-8, without building a `String` (for output that goes
+    /// straight to a file or socket). Same limits and errors.
+    public func canonicalJSONUTF8(_ ref: PickleRef? = nil, limits: PickleLimits = .default, maxBytes: Int = .max) throws(PickleError) -> [UInt8] {
+        var exporter = PickleJSONExporter(document: self, limits: limits, maxBytes: maxBytes)
+        return try exporter.exportUTF8(ref ?? root)
+    }
 }

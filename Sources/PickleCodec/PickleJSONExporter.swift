@@ -33,6 +33,10 @@ struct PickleJSONExporter {
         case seq([PickleRef], Int)
         /// Key/value items (alternating) from the pair index on; as an object when `Bool`.
         case entries([PickleRef], Int, Bool)
+        /// A list, tuple or set read from storage: item slots `at ..< end`, the first being `start`.
+        case slots(at: Int, start: Int, end: Int)
+        /// A dict read from storage: key/value slots alternating from `at`; as an object when `Bool`.
+        case slotEntries(at: Int, start: Int, end: Int, Bool)
     }
 
     let document: PickleDocument
@@ -46,6 +50,8 @@ struct PickleJSONExporter {
     var rendered: [Int: String] = [:]
     /// Replay is an optimization; tests turn it off to check that output is identical.
     var replayEnabled = true
+    /// Likewise ``treeBound(_:)`` (off: the full analysis always runs).
+    var treeCheckEnabled = true
     var replay: [ReplayKey: Recorded] = [:]
     var component: [Int] = []
     var cyclic: [Bool] = []
@@ -55,7 +61,8 @@ struct PickleJSONExporter {
     var componentContext: [Int: UInt64] = [:]
     /// Deepest nesting seen inside each open container (absolute depth).
     var deepest: [Int] = []
-    let seed = UInt64.random(in: 0 ... .max)
+    /// Drawn when a cycle first needs it: a `getrandom` call per export was 1% of `decode --lines` (perf).
+    private lazy var seed = UInt64.random(in: 0 ... .max)
 
     init(document: PickleDocument, limits: PickleLimits, maxBytes: Int = .max) {
         self.document = document
@@ -65,11 +72,21 @@ struct PickleJSONExporter {
     }
 
     mutating func export(_ ref: PickleRef) throws(PickleError) -> String {
-        let analysis = analyzeExpansion(ref)
-        if analysis.bound > out.budget { throw out.overBudget }
-        component = analysis.component
-        cyclic = analysis.cyclic
-        shared = analysis.shared
+        String(decoding: try exportUTF8(ref), as: UTF8.self)
+    }
+
+    mutating func exportUTF8(_ ref: PickleRef) throws(PickleError) -> [UInt8] {
+        // A tree (the common session) needs none of the analysis' tables: skipping it was 19% of
+        // `decode --lines` (perf, protocol-4 bench corpus: eight arrays per export, one per node).
+        if treeCheckEnabled, let bound = treeBound(ref), bound <= out.budget {
+            // No cycles, no shared containers: `component`, `cyclic` and `shared` stay empty (nothing replayed).
+        } else {
+            let analysis = analyzeExpansion(ref)
+            if analysis.bound > out.budget { throw out.overBudget }
+            component = analysis.component
+            cyclic = analysis.cyclic
+            shared = analysis.shared
+        }
         try write(ref)
         while let task = tasks.popLast() {
             switch task {
@@ -96,11 +113,33 @@ struct PickleJSONExporter {
                     tasks.append(.literal(","))
                     try write(items[2 * i])
                 }
+            case .slots(let at, let start, let end):
+                guard at < end else { continue }
+                if at + 1 < end { tasks.append(.slots(at: at + 1, start: start, end: end)) }
+                if at > start { out.raw(",") }
+                try write(PickleRef(document.storage.items[at]))
+            case .slotEntries(let at, let start, let end, let asObject):
+                guard at + 1 < end else { continue }
+                if at + 3 < end { tasks.append(.slotEntries(at: at + 2, start: start, end: end, asObject)) }
+                if at > start { out.raw(",") }
+                let storage = document.storage
+                let key = PickleRef(storage.items[at]), value = PickleRef(storage.items[at + 1])
+                if asObject {
+                    try writeKey(key)
+                    out.raw(":")
+                    try write(value)
+                } else {
+                    out.raw("[")
+                    tasks.append(.literal("]"))
+                    tasks.append(.value(value))
+                    tasks.append(.literal(","))
+                    try write(key)
+                }
             }
             try out.check()
         }
         try out.check()
-        return String(decoding: out.bytes, as: UTF8.self)
+        return out.bytes
     }
 
     /// The replay key of `r` in the current context.
@@ -109,7 +148,7 @@ struct PickleJSONExporter {
         return ReplayKey(node: r, context: componentContext[component[r]] ?? 0)
     }
 
-    private func digest(_ r: Int) -> UInt64 {
+    private mutating func digest(_ r: Int) -> UInt64 {
         var z = UInt64(r) &+ seed &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
@@ -141,7 +180,8 @@ struct PickleJSONExporter {
         depth += 1
         onPath[r.index] = 1
         if r.index < cyclic.count, cyclic[r.index] {
-            componentContext[component[r.index], default: 0] ^= digest(r.index)
+            let d = digest(r.index)
+            componentContext[component[r.index], default: 0] ^= d
         }
         deepest.append(depth)
         tasks.append(.leave(node: r.index, start: out.bytes.count, context: key.context))
@@ -151,7 +191,8 @@ struct PickleJSONExporter {
     private mutating func leave(_ r: Int, start: Int, context: UInt64) {
         onPath[r] = 0
         if r < cyclic.count, cyclic[r] {
-            componentContext[component[r], default: 0] ^= digest(r)
+            let d = digest(r)
+            componentContext[component[r], default: 0] ^= d
         }
         let inner = deepest.removeLast()
         if !deepest.isEmpty { deepest[deepest.count - 1] = max(deepest[deepest.count - 1], inner) }
@@ -170,7 +211,50 @@ struct PickleJSONExporter {
             out.raw("{\"$ref\":\"cycle\"}")
             return
         }
-        let node = document.nodes[r.index]
+        // The common kinds are written from their storage records: building each `PickleNode` (a `String`
+        // per str, an array per container) was over a third of `decode --lines` (perf, protocol-4 corpus).
+        let storage = document.storage
+        let record = storage.raw[r.index]
+        switch record.tag {
+        case .none: out.raw("null"); return
+        case .bool: out.raw(record.payload != 0 ? "true" : "false"); return
+        case .int: out.integer(Int64(bitPattern: record.payload)); return
+        case .string:
+            guard storage.withBytes(of: record, { out.quoted($0) }) else { throw out.overBudget }
+            try out.check()
+            return
+        case .list, .tuple, .set, .frozenset:
+            if try replayed(r) { return }
+            try enter(r)
+            out.raw("[")
+            tasks.append(.literal("]"))
+            tasks.append(.slots(at: record.start, start: record.start, end: record.start + Int(record.count)))
+            return
+        case .date:
+            // Digits straight into the output: `isoformat()`'s Strings were 3.5% of `decode --lines` (perf).
+            out.isoDate(record.payload)
+            try out.check()
+            return
+        case .datetime:
+            // Naive or with a fixed offset: never entered, so never replayed (the general path below is the same).
+            let offset = record.ext == 0 ? nil : document.utcOffset(of: PickleRef(Int(record.ext) - 1))
+            if record.ext == 0 || offset != nil {
+                out.isoDateTime(record, utcOffset: offset)
+                try out.check()
+                return
+            }
+        case .dict:
+            if try replayed(r) { return }
+            try enter(r)
+            let start = record.start, end = start + Int(record.count) & ~1
+            let asObject = Self.allTextKeys(storage, start, end)
+            out.raw(asObject ? "{" : "[")
+            tasks.append(.literal(asObject ? "}" : "]"))
+            tasks.append(.slotEntries(at: start, start: start, end: end, asObject))
+            return
+        default: break
+        }
+        let node = storage.node(at: r.index)
         switch node {
         case .list, .tuple, .set, .frozenset, .dict, .object, .datetime, .time:
             if try replayed(r) { return }
@@ -270,6 +354,29 @@ struct PickleJSONExporter {
             if let k = o.kwargs { tasks.append(.value(k)); tasks.append(.literal(",\"$kwargs\":")) }
             if let a = o.args { tasks.append(.value(a)); tasks.append(.literal(",\"$args\":")) }
         }
+    }
+
+    /// A dict key known to be a str or Python 2 str (``allTextKeys``).
+    private mutating func writeKey(_ key: PickleRef) throws(PickleError) {
+        let storage = document.storage
+        let record = storage.raw[key.index]
+        if record.tag == .string {
+            guard storage.withBytes(of: record, { out.quoted($0) }) else { throw out.overBudget }
+            try out.check()
+        } else {
+            try out.string(document.text(of: key)!)
+        }
+    }
+
+    /// Whether every key in dict slots `start ..< end` is a str or Python 2 str (``PickleDocument/text(of:)`` not nil).
+    private static func allTextKeys(_ storage: PickleStorage, _ start: Int, _ end: Int) -> Bool {
+        var i = start
+        while i < end {
+            let tag = storage.raw[storage.items[i]].tag
+            if tag != .string && tag != .py2String { return false }
+            i += 2
+        }
+        return true
     }
 
     private func allStringKeys(_ items: [PickleRef]) -> Bool {

@@ -39,6 +39,18 @@ import Testing
         #expect(try await overridden.query("SELECT current_setting('application_name')")[0, 0] == "operator_choice")
     }
 
+    /// `overrides` win over the conninfo and the URI form (the status writer's `target_session_attrs=read-write`).
+    @Test func overridesWinOverTheConninfo() async throws {
+        try TestDatabase.requireEnvironment()
+        for conninfo in ["application_name=operator_choice", "postgresql:///postgres?application_name=operator_choice"] {
+            var config = PGConnectionConfiguration(conninfo: conninfo)
+            config.overrides = [("application_name", "forced")]
+            let conn = try await PGConnection.connect(config, logger: TestDatabase.logger)
+            defer { conn.close() }
+            #expect(try await conn.query("SELECT current_setting('application_name')")[0, 0] == "forced", "\(conninfo)")
+        }
+    }
+
     @Test func textWithNULIsRejectedBeforeSending() async throws {
         let conn = try await TestDatabase.connect()
         defer { conn.close() }

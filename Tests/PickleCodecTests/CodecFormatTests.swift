@@ -127,4 +127,21 @@ import Testing
             + "{\"$global\":\"os.system\"},\"sNaN\",{\"$timedelta\":[-1,3,4]}]")
         #expect(try doc.canonicalJSON(g) == "{\"$global\":\"os.system\"}")
     }
+
+    @Test func jsonUTF8IsTheStringsBytesAndErrorsAreTheSame() throws {
+        var doc = PickleDocument()
+        let key = doc.append(.string("k\"é\u{01}"))
+        let py2 = doc.append(.py2String(PickleBytes([0x61, 0xE9])))
+        let list = doc.append(.list([key, py2, doc.append(.int(-12)), doc.append(.bool(true)), doc.append(.none)]))
+        let nonText = doc.append(.dict(PickleDict(keys: [doc.append(.int(1))], values: [list])))
+        doc.root = doc.append(.dict(PickleDict(keys: [key, py2], values: [list, nonText])))
+        let text = try doc.canonicalJSON()
+        #expect(try doc.canonicalJSONUTF8() == Array(text.utf8))
+        #expect(text == #"{"k\"é\u0001":["k\"é\u0001","aé",-12,true,null],"aé":[[1,["k\"é\u0001","aé",-12,true,null]]]}"#)
+        let limits = PickleLimits(jsonBytesPerInputByte: 0, minJSONBytes: 1)
+        #expect(throws: PickleJSONOverflow.proportional) { try doc.canonicalJSONUTF8(limits: limits) }
+        #expect(throws: PickleJSONOverflow.caller) { try doc.canonicalJSONUTF8(maxBytes: 10) }
+        #expect(PickleJSONText.quoted("a\"b\\c\n\u{1}é") == #""a\"b\\c\n\u0001é""#)
+        #expect(PickleJSONText.errorObject(PickleJSONOverflow.caller, key: "$x") == #"{"$x":""# + PickleJSONOverflow.caller.description + #""}"#)
+    }
 }

@@ -73,6 +73,40 @@ import Testing
         }
     }
 
+    /// An active, fresh instance whose row has a `warning` (a hot standby, a pooler in transaction mode:
+    /// ListenCheck) syncs nothing: `status` says CRITICAL with the warning and exits 1; the same row
+    /// without the warning is OK. Rows written through the real `report_status()`.
+    @Test func anActiveFreshInstanceWithAWarningIsNotHealthy() async throws {
+        try await withDaemonDatabase { db, _ in
+            try await db.install()
+            let identity = InstanceIdentity(id: UUID(), host: "db-test-host", pid: 4242, version: "test", startedAt: Date())
+            var report = StatusReport(identity: identity, target: SQLIdentifier.quoteQualified("session_fields"),
+                                      channel: SyncConfiguration.defaults.channel, role: .active, roleSince: nil,
+                                      intervalSeconds: 60, retentionSeconds: 3600, connected: true,
+                                      totals: DaemonStats.Totals(), interval: LagStats().snapshot(now: .now),
+                                      lastNotificationAt: nil, backlog: 0,
+                                      warning: ListenCheck.poolerWarning(.seconds(10)))
+            _ = try await db.connection.query(StatusReport.sql, report.parameters)
+            #expect(try await db.statusRow(pid: 4242) { $0["fresh"] == "t" && $0["role"] == "active" })
+            let broken = try status(db)
+            #expect(broken.status == 1, "\(broken)")
+            #expect(broken.stdout.hasPrefix("CRITICAL: instance db-test-host pid 4242 (active) cannot work: "
+                + ListenCheck.poolerWarning(.seconds(10))), "\(broken.stdout)")
+            let brokenJSON = try statusJSON(db)
+            #expect(brokenJSON.status == 1)
+            #expect(brokenJSON.object["ok"] as? Bool == false)
+            #expect((brokenJSON.object["instances"] as? [[String: Any]])?.first?["warning"] as? String
+                == ListenCheck.poolerWarning(.seconds(10)))
+
+            report.warning = nil
+            _ = try await db.connection.query(StatusReport.sql, report.parameters)
+            let ok = try status(db)
+            #expect(ok.status == 0, "\(ok)")
+            #expect(ok.stdout.hasPrefix("OK: active instance db-test-host pid 4242"), "\(ok.stdout)")
+            #expect(try statusJSON(db).object["ok"] as? Bool == true)
+        }
+    }
+
     @Test func withoutTheStatusViewItExitsOneAndSaysToInstall() async throws {
         let db = try await DaemonTestDatabase.create()
         let r = try status(db)

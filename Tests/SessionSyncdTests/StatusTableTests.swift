@@ -25,7 +25,7 @@ import Testing
             // Lag percentiles are those of the last interval (one that saw a session shows them): each
             // look writes a changed session, so on a slow machine a later interval sees one too.
             var look = 0
-            #expect(try await db.eventually {
+            #expect(try await db.eventually(timeout: .seconds(120)) {  // generous: under a full parallel run a look can miss many times
                 look += 1
                 try await db.put("s3", try TestPickle.base64("{'uid': 3, 'current_page': '/look\(look)'}"))
                 try await Task.sleep(for: .milliseconds(700))

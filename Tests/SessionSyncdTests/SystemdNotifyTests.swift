@@ -133,6 +133,11 @@ import Testing
         #expect(NotifyStatus.summary(role: .active, s.snapshot(now: now), interval: .seconds(60))
             == "active: 120 synced, 2 errors, lag p99 3.2 ms in the last 60 s; last notification 0.4 s ago")
         #expect(NotifyStatus.summary(role: .standby, s.snapshot(now: now), interval: .seconds(60)) == NotifyStatus.standingBy)
+        // A ListenCheck warning leads the line, whatever the role.
+        #expect(NotifyStatus.summary(role: .active, s.snapshot(now: now), interval: .seconds(60), warning: "LISTEN broken")
+            == "error: LISTEN broken; active: 120 synced, 2 errors, lag p99 3.2 ms in the last 60 s; last notification 0.4 s ago")
+        #expect(NotifyStatus.summary(role: .standby, s.snapshot(now: now), interval: .seconds(60), warning: "hot standby")
+            == "error: hot standby; " + NotifyStatus.standingBy)
     }
 
     static let logger = Logger(label: "t") { _ in SwiftLogNoOpLogHandler() }

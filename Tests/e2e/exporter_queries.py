@@ -186,6 +186,33 @@ def main():
     roles = [row["role"] for row in r["session_syncd_instance"][1]]
     res.expect("after it stopped: its row says stopped (%r)" % roles, roles == ["stopped"])
 
+    # An active instance with a fresh heartbeat that reports a warning (a hot standby, a pooler in
+    # transaction mode: it syncs nothing) is not counted as a healthy active one. Written through the
+    # real report_status(), as the daemon does.
+    c = harness.connect(db.dsn)
+    c.autocommit = True
+    with c.cursor() as cur:
+        cur.execute("""SELECT session_syncd.report_status(
+            '00000000-0000-4000-8000-000000000001', 'public.session_fields', 'session_syncd', 'warned-host', 4242,
+            'test', 'active', NULL, now(), 60, true, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0,
+            'LISTEN did not receive its own test notification within 10 s', 3600)""")
+    r = run_queries(doc, db.dsn)
+    res.expect("with a warning row: every query returns its declared columns", column_problems(doc, r))
+    agg = r["session_syncd"][1][0]
+    res.expect("an active fresh instance with a warning: active_fresh_instances 0, warning_instances 1 (%r)" % agg,
+               agg["active_fresh_instances"] == 0 and agg["warning_instances"] == 1 and agg["fresh_instances"] == 1)
+    warned = [row for row in r["session_syncd_instance"][1] if row["pid"] == "4242"]
+    res.expect("its per-instance warning is 1 (%r)" % warned,
+               len(warned) == 1 and warned[0]["warning"] == 1 and warned[0]["fresh"] == 1 and warned[0]["role"] == "active")
+    with c.cursor() as cur:
+        cur.execute("""SELECT session_syncd.report_status(
+            '00000000-0000-4000-8000-000000000001', 'public.session_fields', 'session_syncd', 'warned-host', 4242,
+            'test', 'active', NULL, now(), 60, true, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0, NULL, 3600)""")
+    agg = run_queries(doc, db.dsn)["session_syncd"][1][0]
+    res.expect("the same row without the warning: active_fresh_instances 1, warning_instances 0 (%r)" % agg,
+               agg["active_fresh_instances"] == 1 and agg["warning_instances"] == 0)
+    c.close()
+
     c = harness.connect(admin)
     c.cursor().execute("DROP DATABASE syncd_exporter")
     c.close()

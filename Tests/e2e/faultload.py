@@ -369,9 +369,15 @@ class Tracker:
             self.samples.append((now, now - oldest, len(self.pending), oldest))
 
     def poll(self, conn):
-        cur = conn.cursor()
-        cur.execute("SELECT rtrim(session_id), data_hash FROM session_fields")
-        self._apply({k: bytes(h) for k, h in cur.fetchall()})
+        """Only the pending sessions' rows (a session without a row reads as None: a kill)."""
+        with self.lock:
+            keys = list(self.pending)
+        rows = {}
+        if keys:
+            cur = conn.cursor()
+            cur.execute("SELECT rtrim(session_id), data_hash FROM session_fields WHERE session_id = ANY(%s)", (keys,))
+            rows = {k: bytes(h) for k, h in cur.fetchall()}
+        self._apply(rows)
 
     def _run(self):
         conn = None
@@ -389,6 +395,11 @@ class Tracker:
             self.stopping.wait(self.interval)
         if conn is not None:
             conn.close()
+
+    def pending_latest(self):
+        """session id -> (pending writes, the hash of its newest write or None for a kill)."""
+        with self.lock:
+            return {k: (len(e), e[-1][2]) for k, e in self.pending.items()}
 
     def pending_count(self):
         with self.lock:

@@ -17,6 +17,16 @@ Cases (FAULTS_ONLY=name,name to run some; FAULTS_FEEDS=notify to run one feed):
   restart-fast   PostgreSQL restarted (-m fast)
   restart-immediate  PostgreSQL restarted (-m immediate: crash recovery)
   lock           LOCK TABLE session_fields (ACCESS EXCLUSIVE) held for 20 s by another session
+  user-deleted   a users row that sessions reference deleted (their uid NULL, an error recorded)
+  hostile        for 15 s, 1 % of the writes are hostile or corrupt pickles (faultload.hostile_data):
+                 the other 99 % synced, an error recorded for each of the 1 %
+  readonly       ALTER DATABASE ... SET default_transaction_read_only = on and the daemon's
+                 connections terminated (they come back read-only), 15 s, then off
+  failover       (its own process, both feeds: Tests/e2e/faultfailover.py) a primary and a streaming
+                 standby, multi-host conninfo with target_session_attrs=read-write; the primary
+                 stopped -m immediate, the standby promoted; writes the standby never received
+                 are counted as lost by the database (how they are told apart: faultfailover.py)
+  burst          the daemon stopped (SIGTERM), 50,000 sessions written in bulk, the daemon started
   netcut         the proxy stops forwarding for 30 s without closing anything (half-open: packets
                  silently dropped), then forwards again; the daemon must see it within its
                  heartbeat bound ([listen] heartbeat_s, 10 s by default; failed past 2x that, a
@@ -46,10 +56,22 @@ ONLY = {c for c in os.environ.get("FAULTS_ONLY", "").split(",") if c}
 RATE = float(os.environ.get("FAULTS_RATE", "100"))
 POOL = int(os.environ.get("FAULTS_POOL", "1000"))
 CONVERGE_TIMEOUT = 90
+# A debug daemon catches up 50,000 sessions in 40-120 s on a busy 2-core machine.
+CASE_TIMEOUT = {"burst": 600}
+if os.environ.get("FAULTS_CONVERGE_S"):  # every wait for convergence (to see what a short one leaves)
+    CONVERGE_TIMEOUT = float(os.environ["FAULTS_CONVERGE_S"])
+    CASE_TIMEOUT = {}
 AFTER = 3.0
 CUT_S = 30
 LOCK_S = 20
+HOSTILE_S = 15
+READONLY_S = 15
+BURST = int(os.environ.get("FAULTS_BURST", "50000"))
 DAEMON_ROLE = "syncd"
+# Cases left out unless FAULTS_ONLY names them (none now: the burst, once left out because a 90 s
+# wait was shorter than a debug daemon's catch-up on a busy machine, converged in 33-89 s in
+# every run of 2026-12-07 and waits up to CASE_TIMEOUT).
+OPT_IN = set()
 
 
 class Env:
@@ -69,6 +91,8 @@ class Env:
         self.proxy = faultload.Proxy(cluster.port)
         self.daemon_dsn = "host=127.0.0.1 port=%d dbname=%s user=%s" % (self.proxy.port, self.name, DAEMON_ROLE)
         self.daemon = None
+        self.deleted_users = set()
+        self.burst_keys = set()
         self.tracker = faultload.Tracker(self.db.dsn).start()
         self.load = faultload.Load({"host": "127.0.0.1", "port": cluster.port, "user": "postgres", "db": self.name},
                                    prefix=feed, pool=POOL, rate=RATE, seed=len(feed))
@@ -190,13 +214,88 @@ def case_lock(env, res):
     return t0, time.monotonic()
 
 
+def case_user_deleted(env, res):
+    uid = faultload.USERS[7]
+    c = harness.connect(env.db.dsn)
+    cur = c.cursor()
+    cur.execute("SELECT count(*) FROM session_fields WHERE uid = %s", (uid,))
+    n = cur.fetchone()[0]
+    t0 = time.monotonic()
+    cur.execute("DELETE FROM users WHERE id = %s", (uid,))
+    env.deleted_users.add(uid)
+    c.close()
+    if n == 0:
+        res.failures.append("no session referenced user %d before the case" % uid)
+    res.note = "user referenced by %d sessions" % n
+    time.sleep(5)
+    return t0, time.monotonic()
+
+
+def case_hostile(env, res):
+    h0 = env.load.hostile
+    t0 = time.monotonic()
+    env.load.hostile_fraction = 0.01
+    time.sleep(HOSTILE_S)
+    env.load.hostile_fraction = 0.0
+    res.note = "%d hostile writes" % (env.load.hostile - h0)
+    if env.load.hostile == h0:
+        res.failures.append("no hostile write was made")
+    return t0, time.monotonic()
+
+
+def terminate_daemon_backends(env):
+    c = harness.connect(env.db.dsn)
+    c.cursor().execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s AND datname = %s",
+                       (DAEMON_ROLE, env.name))
+    c.close()
+
+
+def case_readonly(env, res):
+    c = harness.connect(env.db.dsn)
+    cur = c.cursor()
+    t0 = time.monotonic()
+    cur.execute('ALTER DATABASE "%s" SET default_transaction_read_only = on' % env.name)
+    terminate_daemon_backends(env)
+    time.sleep(READONLY_S)
+    cur.execute('ALTER DATABASE "%s" SET default_transaction_read_only = off' % env.name)
+    c.close()
+    res.note = "read-only %d s" % READONLY_S
+    return t0, time.monotonic()
+
+
+def case_burst(env, res):
+    import psycopg2.extras
+    import random
+    t0 = time.monotonic()
+    env.daemon.stop()
+    rng = random.Random(50000)
+    items = []
+    for n in range(BURST):
+        d = faultload.session_value(rng, n, n)
+        items.append((faultload.session_id("burst-" + env.feed, n), env.load.encode(d)))
+    c = harness.connect(env.db.dsn, autocommit=False)
+    psycopg2.extras.execute_values(c.cursor(), "INSERT INTO sessions (session_id, data) VALUES %s", items,
+                                   page_size=1000)
+    c.commit()
+    env.tracker.record_many(items, time.monotonic())
+    env.burst_keys.update(k for k, _ in items)
+    c.close()
+    env.start_daemon()
+    res.note = "%d sessions written with the daemon stopped (%.0f s)" % (BURST, time.monotonic() - t0)
+    return t0, time.monotonic()
+
+
 CASES = [
     ("kill9", "kill -9 of the daemon, restart after 3 s", case_kill9),
     ("terminate", "pg_terminate_backend of each daemon connection, 2 s apart", case_terminate),
     ("restart-fast", "PostgreSQL restart -m fast", case_restart("fast")),
     ("restart-immediate", "PostgreSQL restart -m immediate (crash recovery)", case_restart("immediate")),
     ("lock", "LOCK TABLE session_fields held 20 s", case_lock),
+    ("user-deleted", "a referenced users row deleted", case_user_deleted),
+    ("hostile", "1 % of writes hostile or corrupt pickles for 15 s", case_hostile),
+    ("readonly", "target read-only (default_transaction_read_only) 15 s, then writable", case_readonly),
     ("netcut", "network cut 30 s, packets silently dropped (half-open), then restored", case_netcut),
+    ("burst", "50,000 sessions written while the daemon is stopped", case_burst),
 ]
 
 
@@ -207,11 +306,57 @@ def quiesce_and_check(env, res):
     env.load.paused.set()
     time.sleep(0.3)
     if not env.tracker.wait_empty(CONVERGE_TIMEOUT):
-        res.failures.append("%d writes never mirrored" % env.tracker.pending_count())
-    res.failures += harness.check(env.db)
+        res.failures.append("%d writes never mirrored: %s" % (env.tracker.pending_count(), diagnose_pending(env)))
+    tolerated = []
+    res.failures += harness.check(env.db, deleted_users=env.deleted_users, tolerated=tolerated)
+    if tolerated:
+        res.note = (res.note + "; " if res.note else "") + (
+            "%d sessions of a deleted user: uid NULL (ON DELETE SET NULL), no error recorded" % len(tolerated))
     if env.daemon.proc.poll() is not None:
         res.failures.append("the daemon exited %s" % env.daemon.proc.returncode)
     env.load.paused.clear()
+
+
+def diagnose_pending(env):
+    """Why the sessions of the writes still pending are not mirrored, counted by cause: what the
+    database holds against the load's newest recorded write, the session_fields row, and (queue
+    feed) the entries still queued. Tells the daemon's loss from the harness's."""
+    latest = env.tracker.pending_latest()
+    keys = list(latest)
+    c = harness.connect(env.db.dsn)
+    cur = c.cursor()
+    cur.execute("SELECT rtrim(session_id), session_syncd.data_hash(data) FROM sessions WHERE session_id = ANY(%s)", (keys,))
+    held = {k: bytes(h) for k, h in cur.fetchall()}
+    cur.execute("SELECT rtrim(session_id), data_hash FROM session_fields WHERE session_id = ANY(%s)", (keys,))
+    rows = {k: bytes(h) for k, h in cur.fetchall()}
+    queued = {}
+    if env.feed == "queue":
+        cur.execute("SELECT session_syncd.feed_object('sessions'::regclass, 'queue')")
+        q = cur.fetchone()[0]
+        cur.execute('SELECT rtrim(session_id), count(*) FROM session_syncd."%s" WHERE session_id = ANY(%%s) GROUP BY 1' % q,
+                    (keys,))
+        queued = dict(cur.fetchall())
+        cur.execute('SELECT count(*), count(*) FILTER (WHERE id < (SELECT min(id) FROM session_syncd."%s"'
+                    ' WHERE session_id = ANY(%%s))) FROM session_syncd."%s"' % (q, q), (keys,))
+        total, ahead = cur.fetchone()
+    c.close()
+    causes = {}
+    for k, (_, want) in latest.items():
+        have = held.get(k)
+        if have != want:
+            cause = "the database holds another value than the newest recorded write"
+        elif rows.get(k) == have:
+            cause = "mirrored by now"
+        elif queued.get(k):
+            cause = "still queued"
+        else:
+            cause = "not mirrored, nothing queued"
+        kind = "burst" if k in env.burst_keys else "load"
+        causes[(cause, kind)] = causes.get((cause, kind), 0) + 1
+    text = "; ".join("%s (%s): %d sessions" % (cause, kind, n) for (cause, kind), n in sorted(causes.items()))
+    if env.feed == "queue":
+        text += "; the queue holds %d entries, %d of them ahead of the first pending session's" % (total, ahead)
+    return text
 
 
 def run_case(env, name, fn):
@@ -219,25 +364,31 @@ def run_case(env, name, fn):
     made0 = env.tracker.counts()[0]
     try:
         start, end = fn(env, res)
-        conv = env.tracker.wait_converged(CONVERGE_TIMEOUT, since=end)
-        # The case's writes: from its start to convergence, and at least AFTER s past the fault.
-        time.sleep(max(0.0, end + AFTER - time.monotonic()))
-        made1 = env.tracker.counts()[0]
-        res.max_lag = env.tracker.max_lag(start, conv)
-        if conv is None:
-            res.failures.append("not converged %d s after the fault: %d writes pending"
-                                % (CONVERGE_TIMEOUT, env.tracker.pending_count()))
-        else:
-            res.converge = max(0.0, conv - end)
-        quiesce_and_check(env, res)
-        res.made, res.synced, res.db_lost = env.tracker.window(made0 + 1, made1)
-        if res.synced + res.db_lost != res.made:
-            res.failures.append("%d writes made during the case were never mirrored"
-                                % (res.made - res.synced - res.db_lost))
+        measure(env, res, made0, start, end)
     except Exception as e:  # noqa: BLE001
         res.failures.append("%s: %s" % (type(e).__name__, e))
         traceback.print_exc()
     return res
+
+
+def measure(env, res, made0, start, end):
+    """After a fault from start to end: convergence, the longest lag, the check, the case's writes."""
+    timeout = CASE_TIMEOUT.get(res.case, CONVERGE_TIMEOUT)
+    conv = env.tracker.wait_converged(timeout, since=end)
+    # The case's writes: from its start to convergence, and at least AFTER s past the fault.
+    time.sleep(max(0.0, end + AFTER - time.monotonic()))
+    made1 = env.tracker.counts()[0]
+    res.max_lag = env.tracker.max_lag(start, conv)
+    if conv is None:
+        res.failures.append("not converged %d s after the fault: %d writes pending"
+                            % (timeout, env.tracker.pending_count()))
+    else:
+        res.converge = max(0.0, conv - end)
+    quiesce_and_check(env, res)
+    res.made, res.synced, res.db_lost = env.tracker.window(made0 + 1, made1)
+    if res.synced + res.db_lost != res.made:
+        res.failures.append("%d writes made during the case were never mirrored"
+                            % (res.made - res.synced - res.db_lost))
 
 
 def fmt_s(v):
@@ -264,7 +415,7 @@ def run_feed(cluster, feed, workdir, results):
         if env.tracker.wait_converged(30, since=time.monotonic() + 1) is None:
             raise RuntimeError("the steady load is not mirrored before any fault")
         for name, _, fn in CASES:
-            if ONLY and name not in ONLY:
+            if (ONLY and name not in ONLY) or (not ONLY and name in OPT_IN):
                 continue
             res = run_case(env, name, fn)
             report(res)
@@ -301,15 +452,21 @@ def worker(group, out_path):
     """One group's cases (a feed's) in this process, results as JSON in out_path."""
     workdir = tempfile.mkdtemp(prefix="session-syncd-faults-%s." % group)
     results, failed_setup = [], []
-    cluster = harness.Cluster("faults-" + group).init().start()
+    cluster = None
     try:
-        run_feed(cluster, group, workdir, results)
+        if group == "failover":
+            import faultfailover
+            faultfailover.run(workdir, results)
+        else:
+            cluster = harness.Cluster("faults-" + group).init().start()
+            run_feed(cluster, group, workdir, results)
     except Exception as e:  # noqa: BLE001
         traceback.print_exc()
         failed_setup.append("%s: %s: %s" % (group, type(e).__name__, e))
         log("FAIL %s" % failed_setup[-1])
     finally:
-        cluster.destroy()
+        if cluster:
+            cluster.destroy()
     failed = failed_setup or any(r.failures for r in results)
     if failed:
         log("logs kept in %s" % workdir)
@@ -334,7 +491,10 @@ def main():
     t0 = time.monotonic()
     outdir = tempfile.mkdtemp(prefix="session-syncd-faults-results.")
     procs = []
-    for group in FEEDS:
+    groups = [f for f in FEEDS if not ONLY or ONLY & {name for name, _, _ in CASES}]
+    if not ONLY or "failover" in ONLY:
+        groups.append("failover")
+    for group in groups:
         out = os.path.join(outdir, group + ".json")
         p = subprocess.Popen([sys.executable, "-u", os.path.abspath(__file__), "--worker", group, out],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -353,7 +513,7 @@ def main():
         except (OSError, ValueError):
             failed_setup.append("%s: the worker exited %s without results" % (group, p.returncode))
     shutil.rmtree(outdir, ignore_errors=True)
-    order = {name: i for i, (name, _, _) in enumerate(CASES)}
+    order = {name: i for i, (name, _, _) in enumerate(CASES + [("failover", "", None)])}
     results.sort(key=lambda r: (order.get(r.case, 99), FEEDS.index(r.feed) if r.feed in FEEDS else 99))
     print_table(results)
     for f in failed_setup:

@@ -1,5 +1,5 @@
 # Installs what a fresh Debian machine lacks. Source this file.
-#   ensure_system_packages   postgresql, libpq-dev, pkg-config, python3-venv (apt-get)
+#   ensure_system_packages   postgresql, libpq-dev, pkg-config, python3-venv, pgbouncer (apt-get; pgbouncer for ListenCheckServerTests)
 #   ensure_venv              .venv with the Python test helpers (hypothesis; web.py, psycopg2 and PyYAML for Tests/e2e)
 #   ensure_bench_venv        .venv with bench/run's packages (bench/requirements.txt)
 
@@ -7,7 +7,7 @@ repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd; }
 
 ensure_system_packages() {
     local missing=() p
-    for p in postgresql libpq-dev pkg-config python3-venv; do
+    for p in postgresql libpq-dev pkg-config python3-venv pgbouncer; do
         dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
     done
     if ! ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

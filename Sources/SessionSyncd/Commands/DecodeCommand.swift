@@ -29,15 +29,17 @@ struct DecodeCommand: ParsableCommand {
             return
         }
         var failed = false
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 17)
         for line in Self.splitLines(input) {
-            out += Self.decodeLine(line, decoder: decoder, limits: config.limits, failed: &failed) + "\n"
-            if out.utf8.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out.utf8))
-                out = ""
+            Self.decodeLine(line, decoder: decoder, limits: config.limits, into: &out, failed: &failed)
+            out.append(UInt8(ascii: "\n"))
+            if out.count > 1 << 16 {
+                FileHandle.standardOutput.write(Data(out))
+                out.removeAll(keepingCapacity: true)
             }
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        FileHandle.standardOutput.write(Data(out))
         if failed { throw ExitCode(1) }
     }
 
@@ -55,17 +57,19 @@ struct DecodeCommand: ParsableCommand {
         return result
     }
 
-    /// One output line: canonical JSON, or `{"$error":"..."}`.
-    static func decodeLine(_ line: ArraySlice<UInt8>, decoder: PickleDecoder, limits: PickleLimits, failed: inout Bool) -> String {
+    /// One output line without its newline, appended to `out`: canonical JSON, or `{"$error":"..."}`.
+    /// (As UTF-8 bytes: building a `String` per line and appending it cost about 5% of `decode --lines`, perf.)
+    static func decodeLine(_ line: ArraySlice<UInt8>, decoder: PickleDecoder, limits: PickleLimits,
+                           into out: inout [UInt8], failed: inout Bool) {
         do {
             let doc = try decoder.decode(base64Text: Array(line))
-            return try doc.canonicalJSON(limits: limits)
+            out.append(contentsOf: try doc.canonicalJSONUTF8(limits: limits))
         } catch {
             failed = true
-            return "{\"$error\":" + jsonString(error.description) + "}"
+            out.append(contentsOf: PickleJSONText.errorObject(error).utf8)
         }
     }
 
-    /// A JSON string literal (the same escaping as the JSON log lines).
-    static func jsonString(_ s: String) -> String { JSONEncoding.string(s) }
+    /// A JSON string literal (canonical JSON's escaping, the same as the JSON log lines').
+    static func jsonString(_ s: String) -> String { PickleJSONText.quoted(s) }
 }

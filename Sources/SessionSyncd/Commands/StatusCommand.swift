@@ -2,11 +2,11 @@ import ArgumentParser
 import Logging
 
 /// `session-syncd status`: the status rows of every instance; exit 0 only if an active instance has a
-/// fresh heartbeat (a Nagios-style check: the first line says OK or CRITICAL).
+/// fresh heartbeat and no `warning` (a Nagios-style check: the first line says OK or CRITICAL).
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show every instance's status row; exit 0 only if an active instance has a fresh heartbeat, 1 otherwise.")
+        abstract: "Show every instance's status row; exit 0 only if an active instance has a fresh heartbeat and no warning, 1 otherwise.")
 
     @OptionGroup var options: CommonOptions
 

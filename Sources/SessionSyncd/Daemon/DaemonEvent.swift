@@ -28,4 +28,6 @@ enum DaemonEvent: Sendable {
     case standingBy
     /// The watchdog's ping interval has passed (``Watchdog``).
     case watchdog
+    /// A LISTEN test notification may be overdue (``ListenCheck``).
+    case listenProbeDue
 }

@@ -12,6 +12,11 @@ extension SyncEngine {
             do {
                 let conn = try await PGConnection.connect(connectionConfiguration, logger: logger)
                 try await conn.execute(SyncPipeline.sessionSettings + "; " + configuration.timeouts.sql)
+                if try await refuseHotStandby(conn) {
+                    conn.close()
+                    await waitBackoffReporting()
+                    continue
+                }
                 connection = conn
                 backoff.reset()
                 return conn
@@ -32,7 +37,8 @@ extension SyncEngine {
 
     /// After a failed read or write: reconnect on a connection error; on any other error
     /// (a table dropped, a privilege revoked) log it and wait a backoff delay, so a
-    /// persistent problem is retried without spinning.
+    /// persistent problem is retried without spinning. A read-only server (25006): the
+    /// connection is dropped too (its read-only default outlives the server's), after the delay.
     func dropConnection(after error: PGError) async {
         if error.isConnectionError {
             logger.warning("query failed; reconnecting", metadata: ["pg.error": "\(error.description)"])
@@ -42,7 +48,11 @@ extension SyncEngine {
         }
         var rng = SystemRandomNumberGenerator()
         let delay = backoff.nextDelay(random: &rng)
-        logger.error("query failed; retrying", metadata: [
+        if SyncPipeline.isReadOnly(error) {
+            connection?.close()
+            connection = nil
+        }
+        logger.error(SyncPipeline.isReadOnly(error) ? "the server is read-only; reconnecting" : "query failed; retrying", metadata: [
             "pg.error": "\(error.description)",
             "pg.retry_in_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
         ])

@@ -44,6 +44,7 @@ extension SyncEngine {
         listener = nil
         listening = false
         listenerForward = nil
+        listenCheck.disconnected()
     }
 
     /// Whether a write may start now: the role is read at the moment of the write, so an instance

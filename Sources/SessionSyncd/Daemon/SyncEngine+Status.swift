@@ -8,10 +8,7 @@ extension SyncEngine {
     /// Starts the writer and the timer that yields `.status`; nil with `[status] interval_s = 0`.
     func startStatus() -> Task<Void, Never>? {
         let interval = configuration.status.interval
-        guard interval > .zero else { return nil }
-        let writer = StatusWriter(conninfo: connectionConfiguration.conninfo, logger: logger)
-        statusWriter = writer
-        writer.start()
+        guard interval > .zero, let writer = ensureStatusWriter() else { return nil }
         writer.submit(statusReport(now: .now))
         let cont = continuation
         return Task {
@@ -20,6 +17,17 @@ extension SyncEngine {
                 cont.yield(.status)
             }
         }
+    }
+
+    /// The writer, started (nil with `[status] interval_s = 0`). Also called before ``startStatus()``:
+    /// while the first query connection is refused (a hot standby) the warning is written at once.
+    func ensureStatusWriter() -> StatusWriter? {
+        if let statusWriter { return statusWriter }
+        guard configuration.status.interval > .zero else { return nil }
+        let writer = StatusWriter(conninfo: connectionConfiguration.conninfo, logger: logger)
+        statusWriter = writer
+        writer.start()
+        return writer
     }
 
     /// Hands the current report to the writer (the `.status` event).

@@ -8,7 +8,7 @@ extension SyncEngine {
     /// A catch-up finished: the first one makes the daemon ready.
     func caughtUp() {
         notifier.send(.status(NotifyStatus.summary(role: role.current, stats.snapshot(now: .now),
-                                                   interval: configuration.log.statsInterval)))
+                                                   interval: configuration.log.statsInterval, warning: connectionWarning)))
         announceReady()
     }
 

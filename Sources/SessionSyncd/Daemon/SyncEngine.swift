@@ -44,8 +44,8 @@ final class SyncEngine {
     var statusWriter: StatusWriter?
     /// The LISTEN connection is up (between `.listening` and `.disconnected`).
     var listening = false
-    /// Why this instance cannot work, when it found out (the status row's `warning`).
-    var connectionWarning: String?
+    /// Hot standby and transaction-pooler detection (``ListenCheck``): the status row's `warning`.
+    lazy var listenCheck = ListenCheck(instance: identity.id.uuidString.lowercased())
     /// sd_notify: READY, STATUS, WATCHDOG, RELOADING, STOPPING (silent without `$NOTIFY_SOCKET`).
     let notifier: SystemdNotifier
     /// When to ping systemd's watchdog (nil unless systemd asked, `$WATCHDOG_USEC`).
@@ -144,6 +144,9 @@ final class SyncEngine {
                 logger.info("listening; catching up", metadata: ["pg.channel": "\(configuration.channel)", "pg.generation": "\(generation)"])
                 startCatchUp()
                 if queueFeed != nil { schedule(queueFeed!.listening()) }
+                await sendListenProbe()
+            case .listener(.notification(let n)) where !isSession(n):
+                continue
             case .listener(.notification(let n)):
                 if queueFeed != nil {
                     schedule(queueFeed!.notified())
@@ -158,6 +161,7 @@ final class SyncEngine {
                 }
             case .listener(.disconnected(let error, let retryIn)):
                 listening = false
+                listenCheck.disconnected()
                 logger.warning("LISTEN connection lost; reconnecting", metadata: [
                     "pg.error": "\(error.description)", "pg.retry_in_ms": "\(retryIn.components.seconds * 1000 + retryIn.components.attoseconds / 1_000_000_000_000_000)",
                 ])
@@ -170,7 +174,7 @@ final class SyncEngine {
             case .stats:
                 let snapshot = stats.takeSnapshot(now: .now)
                 StatsLine.log(snapshot, to: logger)
-                if readySent { notifier.send(.status(NotifyStatus.summary(role: role.current, snapshot, interval: statsInterval))) }
+                if readySent { notifier.send(.status(NotifyStatus.summary(role: role.current, snapshot, interval: statsInterval, warning: connectionWarning))) }
             case .status:
                 reportStatus()
             case .terminate(let sig):
@@ -182,6 +186,8 @@ final class SyncEngine {
                 standingBy()
             case .watchdog:
                 await watchdogIntervalElapsed()
+            case .listenProbeDue:
+                await listenProbeDue()
             case .queue(let action):
                 await queueStep(action)
             case .queueTimer:

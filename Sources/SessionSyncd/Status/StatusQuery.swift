@@ -2,6 +2,7 @@ import PGListen
 
 /// What `session-syncd status` reads: the rows of `session_sync_status` (in the target table's schema)
 /// for the configured target, with freshness judged by the view (three intervals) or by `maxAge`.
+/// Healthy (``Result/ok``) means an active instance with a fresh heartbeat and `warning IS NULL`.
 struct StatusQuery: Sendable {
     /// The target table, quoted and qualified as the daemon writes it in its row.
     let target: String
@@ -13,11 +14,12 @@ struct StatusQuery: Sendable {
                           "batches", "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "backlog", "last_notification_at",
                           "started_at", "version", "instance_id", "warning"]
 
-    /// The result: rows as text, and whether one is active with a fresh heartbeat.
+    /// The result: rows as text, and whether one is healthy: active, with a fresh heartbeat and no warning.
     struct Result: Sendable {
         var columns: [String]
         var rows: [[String?]]
-        /// An active instance has a fresh heartbeat.
+        /// An active instance has a fresh heartbeat and no `warning` (one that reports why it cannot work,
+        /// a hot standby or a pooler in transaction mode, syncs nothing).
         var ok: Bool
         /// The same as one JSON object: `{"ok": ..., "max_age_s": ..., "instances": [...]}`.
         var json: String
@@ -46,10 +48,10 @@ struct StatusQuery: Sendable {
             """
         let sql = """
             WITH r AS (\(rows))
-            SELECT r.*, json_build_object('ok', coalesce((SELECT bool_or(role = 'active' AND fresh) FROM r), false),
+            SELECT r.*, json_build_object('ok', coalesce((SELECT bool_or(role = 'active' AND fresh AND warning IS NULL) FROM r), false),
                                           'max_age_s', $2::double precision,
                                           'instances', coalesce((SELECT json_agg(r ORDER BY role = 'active' DESC, heartbeat_age_s) FROM r), '[]'))::text,
-                   coalesce((SELECT bool_or(role = 'active' AND fresh) FROM r), false)
+                   coalesce((SELECT bool_or(role = 'active' AND fresh AND warning IS NULL) FROM r), false)
             FROM (SELECT 1) one LEFT JOIN r ON true
             ORDER BY r.role = 'active' DESC, r.heartbeat_age_s
             """

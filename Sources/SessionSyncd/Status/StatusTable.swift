@@ -5,12 +5,18 @@ enum StatusTable {
         let threshold = maxAgeSeconds.map { "older than \(StatsLine.decimal($0, places: 1)) s" } ?? "older than 3 intervals"
         guard let role = result.columns.firstIndex(of: "role"), let fresh = result.columns.firstIndex(of: "fresh"),
               let host = result.columns.firstIndex(of: "host"), let pid = result.columns.firstIndex(of: "pid"),
-              let age = result.columns.firstIndex(of: "heartbeat_age_s") else { return "UNKNOWN" }
-        if result.ok, let active = result.rows.first(where: { $0[role] == "active" && $0[fresh] == "t" }) {
+              let age = result.columns.firstIndex(of: "heartbeat_age_s"),
+              let warning = result.columns.firstIndex(of: "warning") else { return "UNKNOWN" }
+        if result.ok, let active = result.rows.first(where: { $0[role] == "active" && $0[fresh] == "t" && $0[warning] == nil }) {
             return "OK: active instance \(active[host] ?? "?") pid \(active[pid] ?? "?"), heartbeat \(active[age] ?? "?") s ago; "
                 + "\(result.rows.count) instance(s)"
         }
         if result.rows.isEmpty { return "CRITICAL: no session-syncd instance has written a status row" }
+        if let broken = result.rows.first(where: { $0[fresh] == "t" && $0[warning] != nil }) {
+            // Active (or stuck before it could be) but it says why it cannot work: a hot standby, a pooler.
+            return "CRITICAL: instance \(broken[host] ?? "?") pid \(broken[pid] ?? "?") (\(broken[role] ?? "?")) cannot work: "
+                + "\(broken[warning] ?? "")"
+        }
         let active = result.rows.filter { $0[role] == "active" }.count
         return active == 0
             ? "CRITICAL: no active instance (\(result.rows.count) instance(s), none active)"

@@ -23,11 +23,15 @@ final class StatusWriter: @unchecked Sendable {
         + "SET idle_session_timeout TO 0; SET idle_in_transaction_session_timeout TO 0"
 
     /// - Parameters:
-    ///   - conninfo: the daemon's conninfo (never logged).
+    ///   - conninfo: the daemon's conninfo (never logged), with `target_session_attrs=read-write` on top.
     ///   - logger: one warning per failure period, one info line when it works again.
     init(conninfo: String, logger: Logger) {
-        configuration = PGConnectionConfiguration(conninfo: conninfo, applicationName: "session-syncd status",
-                                                  connectTimeout: .seconds(2), queryTimeout: .seconds(3))
+        var configuration = PGConnectionConfiguration(conninfo: conninfo, applicationName: "session-syncd status",
+                                                      connectTimeout: .seconds(2), queryTimeout: .seconds(3))
+        // The row is a write: with a multi-host conninfo, skip hot standbys, so an instance whose
+        // query connection was refused by one (``ListenCheck``) still says so in the status table.
+        configuration.overrides = [("target_session_attrs", "read-write")]
+        self.configuration = configuration
         self.logger = logger
         (reports, continuation) = AsyncStream<StatusReport>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }

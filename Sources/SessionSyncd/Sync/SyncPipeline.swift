@@ -114,7 +114,7 @@ struct SyncPipeline: Sendable {
                 result.problems = report(decoded, outcome, logger: logger)
                 return result
             } catch {
-                if error.isConnectionError || Self.isWaitBound(error) { throw error }
+                if error.isConnectionError || Self.isWaitBound(error) || Self.isReadOnly(error) { throw error }
                 if Self.isPrivilegeError(error) {
                     // Every session would fail the same way: none is written as rejected. The errors
                     // table and the caller's log say so; the caller retries the batch after a backoff
@@ -164,6 +164,15 @@ struct SyncPipeline: Sendable {
         error.sqlState == "55P03" || error.sqlState == "57014"
     }
 
+    /// The server takes no writes (25006 `read_only_sql_transaction`: `default_transaction_read_only`
+    /// on, or a standby after a failover). Nothing is wrong with the sessions and this connection keeps
+    /// its read-only default even after the server is writable again: the batch goes back to the caller,
+    /// which drops the connection and reconnects after a backoff delay (`target_session_attrs=read-write`
+    /// then finds the writable host), and retries it whole.
+    static func isReadOnly(_ error: PGError) -> Bool {
+        error.sqlState == "25006"
+    }
+
     /// Serialization failures, deadlocks and a lost prepared statement: the same statement may succeed when repeated.
     static func isTransient(_ error: PGError) -> Bool {
         error.sqlState == "40001" || error.sqlState == "40P01" || error.sqlState == "26000"
@@ -185,7 +194,7 @@ struct SyncPipeline: Sendable {
             r.written += outcome.written
             r.problems += report([fallback], outcome, logger: logger)
         } catch {
-            if error.isConnectionError || Self.isWaitBound(error) || Self.isPrivilegeError(error) { throw error }
+            if error.isConnectionError || Self.isWaitBound(error) || Self.isPrivilegeError(error) || Self.isReadOnly(error) { throw error }
             logger.error("session could not be written", metadata: [
                 "sync.session_ref": "\(SessionRef(session.key))", "pg.sqlstate": "\(error.sqlState ?? "")",
             ])

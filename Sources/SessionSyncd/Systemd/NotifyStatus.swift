@@ -16,9 +16,12 @@ enum NotifyStatus {
     ///   - role: active or standby.
     ///   - snapshot: the interval's figures (the stats line's).
     ///   - interval: `[log] stats_interval_s`.
-    static func summary(role: InstanceRole.Role, _ snapshot: LagStats.Snapshot, interval: Duration) -> String {
-        if role == .standby { return standingBy }
-        var text = "\(role.rawValue): \(snapshot.synced) synced, \(snapshot.errors) errors"
+    ///   - warning: why this instance cannot work (``ListenCheck``): then the line starts `error: <warning>; `.
+    static func summary(role: InstanceRole.Role, _ snapshot: LagStats.Snapshot, interval: Duration,
+                        warning: String? = nil) -> String {
+        let prefix = warning.map { "error: \($0); " } ?? ""
+        if role == .standby { return prefix + standingBy }
+        var text = prefix + "\(role.rawValue): \(snapshot.synced) synced, \(snapshot.errors) errors"
         if let p99 = snapshot.lagP99 { text += ", lag p99 \(StatsLine.milliseconds(p99)) ms" }
         text += " in the last \(StatsLine.decimal(StatsLine.seconds(interval), places: 0)) s"
         if let since = snapshot.sinceLastNotification {

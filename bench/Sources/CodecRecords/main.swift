@@ -7,6 +7,7 @@
 //      {"$jsonError":"<description>"} when the export fails;
 //   2. {"0":"<base64>","2":...,"5":...}: the document re-encoded at each protocol
 //      (null with an "error<N>" entry when that fails); {} when the value did not decode.
+// Error texts are quoted by PickleJSONText, as `session-syncd decode --lines` quotes them.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,39 +26,20 @@ func emit(_ line: String) {
     }
 }
 
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default:
-            if u.value < 0x20 {
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-    }
-    return out + "\""
-}
-
 func handle(_ record: [UInt8]) {
     let decoder = PickleDecoder()
     let doc: PickleDocument
     do {
         doc = try decoder.decode(base64Text: record)
     } catch {
-        emit("{\"$error\":\(jsonString(error.description))}")
+        emit(PickleJSONText.errorObject(error))
         emit("{}")
         return
     }
     do {
         emit(try doc.canonicalJSON())
     } catch {
-        emit("{\"$jsonError\":\(jsonString(error.description))}")
+        emit(PickleJSONText.errorObject(error, key: "$jsonError"))
     }
     var enc: [String] = []
     for proto in [0, 2, 3, 4, 5] {
@@ -65,7 +47,7 @@ func handle(_ record: [UInt8]) {
             let text = try PickleEncoder(protocol: proto).encodeBase64Text(doc)
             enc.append("\"\(proto)\":\"\(text.filter { $0 != "\n" })\"")
         } catch {
-            enc.append("\"\(proto)\":null,\"error\(proto)\":\(jsonString(error.description))")
+            enc.append("\"\(proto)\":null,\"error\(proto)\":" + PickleJSONText.quoted(error.description))
         }
     }
     emit("{" + enc.joined(separator: ",") + "}")
