@@ -58,6 +58,9 @@ POOL = int(os.environ.get("FAULTS_POOL", "1000"))
 CONVERGE_TIMEOUT = 90
 # A debug daemon catches up 50,000 sessions in 40-120 s on a busy 2-core machine.
 CASE_TIMEOUT = {"burst": 600}
+if os.environ.get("FAULTS_CONVERGE_S"):  # every wait for convergence (to see what a short one leaves)
+    CONVERGE_TIMEOUT = float(os.environ["FAULTS_CONVERGE_S"])
+    CASE_TIMEOUT = {}
 AFTER = 3.0
 CUT_S = 30
 LOCK_S = 20
@@ -65,9 +68,10 @@ HOSTILE_S = 15
 READONLY_S = 15
 BURST = int(os.environ.get("FAULTS_BURST", "50000"))
 DAEMON_ROLE = "syncd"
-# Not in CI by default: the debug daemon did not converge on 50,000 sessions within 90 s on the
-# shared machine (FAULTS_ONLY=burst runs it).
-OPT_IN = {"burst"}
+# Cases left out unless FAULTS_ONLY names them (none now: the burst, once left out because a 90 s
+# wait was shorter than a debug daemon's catch-up on a busy machine, converged in 33-89 s in
+# every run of 2026-12-07 and waits up to CASE_TIMEOUT).
+OPT_IN = set()
 
 
 class Env:
@@ -332,6 +336,9 @@ def diagnose_pending(env):
         cur.execute('SELECT rtrim(session_id), count(*) FROM session_syncd."%s" WHERE session_id = ANY(%%s) GROUP BY 1' % q,
                     (keys,))
         queued = dict(cur.fetchall())
+        cur.execute('SELECT count(*), count(*) FILTER (WHERE id < (SELECT min(id) FROM session_syncd."%s"'
+                    ' WHERE session_id = ANY(%%s))) FROM session_syncd."%s"' % (q, q), (keys,))
+        total, ahead = cur.fetchone()
     c.close()
     causes = {}
     for k, (_, want) in latest.items():
@@ -346,7 +353,10 @@ def diagnose_pending(env):
             cause = "not mirrored, nothing queued"
         kind = "burst" if k in env.burst_keys else "load"
         causes[(cause, kind)] = causes.get((cause, kind), 0) + 1
-    return "; ".join("%s (%s): %d sessions" % (cause, kind, n) for (cause, kind), n in sorted(causes.items()))
+    text = "; ".join("%s (%s): %d sessions" % (cause, kind, n) for (cause, kind), n in sorted(causes.items()))
+    if env.feed == "queue":
+        text += "; the queue holds %d entries, %d of them ahead of the first pending session's" % (total, ahead)
+    return text
 
 
 def run_case(env, name, fn):
