@@ -106,7 +106,17 @@ struct PickleJSONWriter {
         // Runs of plain bytes are copied whole: the byte-wise append (uniqueness + capacity check per byte)
         // was 15% of `decode --lines` (perf, protocol-4 corpus).
         var run = 0, i = 0
+        let raw = UnsafeRawPointer(s.baseAddress)
         while i < s.count {
+            // Eight plain bytes per step (no control, quote or backslash among them): the byte-wise scan was
+            // most of this function's 4.3% of `decode --lines` (perf, protocol-4 corpus).
+            if let raw, i + 8 <= s.count {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+                let quote = w ^ (0x22 &* ones), slash = w ^ (0x5C &* ones)
+                let hit = ((w &- 0x20 &* ones) & ~w | (quote &- ones) & ~quote | (slash &- ones) & ~slash) & high
+                if hit == 0 { i += 8; continue }
+            }
             let c = s[i]
             if c >= 0x20 && c != 0x22 && c != 0x5C { i += 1; continue }
             if run < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: s[run ..< i])) }
