@@ -16,7 +16,7 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         let config = try options.loadConfiguration()
-        let input = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        let input = Self.readAll()
         let decoder = PickleDecoder(limits: config.limits)
         if !lines {
             do {
@@ -31,35 +31,69 @@ struct DecodeCommand: ParsableCommand {
         var failed = false
         var out: [UInt8] = []
         out.reserveCapacity(1 << 17)
-        for line in Self.splitLines(input) {
-            Self.decodeLine(line, decoder: decoder, limits: config.limits, into: &out, failed: &failed)
-            out.append(UInt8(ascii: "\n"))
-            if out.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out))
-                out.removeAll(keepingCapacity: true)
+        // Lines found with memchr over the whole input, no array of slices: `splitLines` was 2.9% of the run,
+        // and reading through `Data` (then copying it into an array) 4.6% (perf, protocol-4 bench corpus).
+        input.withUnsafeBufferPointer { all in
+            Self.forEachLine(all) { line in
+                Self.decodeLine(line, decoder: decoder, limits: config.limits, into: &out, failed: &failed)
+                out.append(UInt8(ascii: "\n"))
+                if out.count > 1 << 16 {
+                    Self.writeAll(out)
+                    out.removeAll(keepingCapacity: true)
+                }
             }
         }
-        FileHandle.standardOutput.write(Data(out))
+        Self.writeAll(out)
         if failed { throw ExitCode(1) }
     }
 
-    /// Lines of the input without their terminators ("\n" or "\r\n"); a final terminator does not start another line.
-    static func splitLines(_ input: [UInt8]) -> [ArraySlice<UInt8>] {
-        var result: [ArraySlice<UInt8>] = []
-        var start = 0
-        for i in input.indices where input[i] == UInt8(ascii: "\n") {
-            var end = i
-            if end > start, input[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-            result.append(input[start..<end])
-            start = i + 1
+    /// Standard input to its end, read straight into an array.
+    static func readAll() -> [UInt8] {
+        var input = [UInt8](repeating: 0, count: 1 << 20)
+        var used = 0
+        while true {
+            if used == input.count { input.append(contentsOf: repeatElement(0, count: input.count)) }
+            let n = input.withUnsafeMutableBytes { read(0, $0.baseAddress! + used, $0.count - used) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            used += n
         }
-        if start < input.count { result.append(input[start...]) }
-        return result
+        input.removeSubrange(used...)
+        return input
+    }
+
+    /// Writes all of `bytes` to standard output (retrying short writes); gives up on an error.
+    static func writeAll(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { b in
+            var offset = 0
+            while offset < b.count {
+                let n = write(1, b.baseAddress! + offset, b.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+
+    /// Calls `body` with each line of `input` without its terminator ("\n" or "\r\n"); a final terminator
+    /// does not start another line.
+    static func forEachLine(_ input: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        guard let base = input.baseAddress else { return }
+        var start = 0
+        while start < input.count {
+            let rest = input.count - start
+            let hit = memchr(base + start, 0x0A, rest)
+            let stop = hit.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? input.count
+            var end = stop
+            if end > start, base[end - 1] == UInt8(ascii: "\r"), hit != nil { end -= 1 }
+            body(UnsafeBufferPointer(start: base + start, count: end - start))
+            start = stop + 1
+        }
     }
 
     /// One output line without its newline, appended to `out`: canonical JSON, or `{"$error":"..."}`.
     /// (As UTF-8 bytes: building a `String` per line and appending it cost about 5% of `decode --lines`, perf.)
-    static func decodeLine(_ line: ArraySlice<UInt8>, decoder: PickleDecoder, limits: PickleLimits,
+    static func decodeLine(_ line: UnsafeBufferPointer<UInt8>, decoder: PickleDecoder, limits: PickleLimits,
                            into out: inout [UInt8], failed: inout Bool) {
         do {
             let doc = try decoder.decode(base64Text: Array(line))

@@ -38,6 +38,8 @@ final class SyncEngine {
     var listener: PGListener?
     /// Forwards `listener`'s events into `events`.
     var listenerForward: Task<Void, Never>?
+    /// Counts the notifications `listenerForward` has passed on and the loop not yet taken (a new one per listener).
+    var notificationBacklog = NotificationBacklog(limit: 1)
     /// This process in the status table (a fresh id per start).
     let identity = InstanceIdentity.current()
     /// Writes the status row on its own connection (nil with `[status] interval_s = 0`).
@@ -134,6 +136,7 @@ final class SyncEngine {
         let watchdogTask = startWatchdogTimer()
 
         loop: for await event in events {
+            if case .listener(.notification) = event { notificationBacklog.taken() }
             switch event {
             case .role(let new):
                 await apply(role: new)
@@ -167,6 +170,12 @@ final class SyncEngine {
                 ])
             case .listenerEnded:
                 continue
+            case .notificationsDropped:
+                let dropped = notificationBacklog.endEpisode()
+                guard role.isActive else { continue }
+                logger.warning("notifications dropped: more than max_pending_notifications were waiting; a catch-up syncs their sessions",
+                               metadata: ["sync.dropped": "\(dropped)", "sync.max_pending_notifications": "\(notificationBacklog.limit)"])
+                catchUpRequested()
             case .tick:
                 armedDeadline = nil
             case .catchUpPage(let id):
