@@ -140,6 +140,7 @@ final class SyncEngine {
             switch event {
             case .role(let new):
                 await apply(role: new)
+                reportStatus()  // the status row shows a takeover at once, not an interval later
             case .listener where !role.isActive:
                 continue  // a stopped listener's last events
             case .listener(.listening(let generation)):
