@@ -132,7 +132,7 @@ import Testing
             #expect(try await db.scalar("SELECT count(*) FROM session_sync_status WHERE role = 'active'") == "1")
 
             first!.signal(SIGKILL)
-            first!.process.waitUntilExit()
+            _ = try await first!.waitForExit()
             try? FileManager.default.removeItem(at: first!.logURL)
             first = nil
             #expect(try await db.statusRow(pid: p2) { $0["role"] == "active" && $0["fresh"] == "t" && $0["role_since"]! != nil },
@@ -158,7 +158,7 @@ import Testing
             #expect(try await db.statusRow(pid: p2) { $0["role"] == "standby" }, "\(second!.log)")
 
             first!.signal(SIGKILL)
-            first!.process.waitUntilExit()
+            _ = try await first!.waitForExit()
             try? FileManager.default.removeItem(at: first!.logURL)
             first = nil
             #expect(try await second!.waitForLog("role changed"), "\(second!.log)")
