@@ -26,6 +26,8 @@ final class SyncEngine {
     var stats = DaemonStats()
     var armedDeadline: ContinuousClock.Instant?
     var catchUp = CatchUp(id: 0)
+    /// Gives freed heap pages back once idle after work.
+    var memoryTrim = MemoryTrim()
     /// Queue feed only: its tables and when to look at them (nil with the notify feed).
     var queue: QueueTable?
     var queueFeed: QueueFeed?
@@ -205,6 +207,9 @@ final class SyncEngine {
             }
             if shutdown.isRequested { break loop }
             await flushDue()
+            if memoryTrim.shouldTrim(idle: batcher.pendingCount == 0 && !catchUp.active, batches: stats.totals.batches, now: .now) {
+                MemoryTrim.trim()
+            }
         }
 
         statsTask.cancel()
