@@ -4,7 +4,7 @@
 # Creates nothing in the database: that is `session-syncd install`, run by the schema owner.
 #
 # Usage: deploy/install.sh [path/to/session-syncd]
-#   default binary: .build/release/session-syncd (swift build -c release)
+#   default binary: .build/release/session-syncd (scripts/build-release)
 #   DESTDIR=/some/root deploy/install.sh   stages into another root (packaging)
 set -eu
 
@@ -13,7 +13,7 @@ binary=${1:-$repo/.build/release/session-syncd}
 root=${DESTDIR:-}
 
 if [ ! -x "$binary" ]; then
-    echo "install.sh: no executable at $binary; build it first: swift build -c release" >&2
+    echo "install.sh: no executable at $binary; build it first: scripts/build-release" >&2
     exit 1
 fi
 

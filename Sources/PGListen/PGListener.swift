@@ -4,7 +4,8 @@ import Logging
 ///
 /// The loop runs in one detached task that only awaits; all blocking waits happen on
 /// the current PGConnection's serial queue (see `PGConnection`). Events go to `events`,
-/// which buffers without bound so that no notification is ever dropped — consume it.
+/// which buffers without bound so that no notification is ever dropped here — consume it
+/// (a consumer slower than its notifications should bound what it keeps of them).
 ///
 /// Liveness: TCP keepalives are on (PGConnectionConfiguration), and every
 /// `heartbeatTimeout / 2` the listener sends `SELECT pg_listening_channels()` (without

@@ -15,7 +15,7 @@ private let allKeys = [
     "ha.enabled", "ha.poll_ms", "status.interval_s", "status.retention_s",
     "source.table", "source.key_column", "source.data_column", "source.feed", "source.queue_poll_ms",
     "target.table", "target.errors_table", "target.channel", "target.default_columns", "target.json_column", "target.json_max_bytes", "target.daemon_role",
-    "sync.batch_size", "sync.batch_delay_ms", "sync.catchup_batch_size", "sync.max_retries",
+    "sync.batch_size", "sync.batch_delay_ms", "sync.catchup_batch_size", "sync.max_retries", "sync.max_pending_notifications",
     "listen.heartbeat_s", "listen.reconnect_initial_ms", "listen.reconnect_max_s",
     "log.format", "log.level", "log.stats_interval_s",
     "column.name", "column.path", "column.type", "column.max_length", "column.null_values", "column.references", "column.required",

@@ -58,7 +58,7 @@ final class DaemonProcess: @unchecked Sendable {
         let end = ContinuousClock.now + timeout
         while ContinuousClock.now < end {
             if log.components(separatedBy: text).count - 1 >= count { return true }
-            if !process.isRunning { return false }
+            if exitStatus != nil { return false }
             try await Task.sleep(for: .milliseconds(50))
         }
         // Once more after the deadline: under a loaded CI machine this task can be starved past it.
@@ -71,19 +71,41 @@ final class DaemonProcess: @unchecked Sendable {
     /// Sends a signal.
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
-    /// Sends SIGTERM and waits for the exit (killing it after `timeout`); returns the exit status.
-    func stop(timeout: Duration = .seconds(10)) async throws -> Int32 {
-        if process.isRunning { signal(SIGTERM) }
-        let end = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning {
-            process.terminate()
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return -1
+    /// The exit status (a signal's number if one ended it), nil while the process runs. Asks the kernel
+    /// with waitid(WNOWAIT), which leaves the child to Foundation's reaper: under a full parallel run
+    /// Foundation's `isRunning` was seen true more than 10 s after the daemon had exited (CI, three times).
+    var exitStatus: Int32? {
+        if !process.isRunning { return process.terminationStatus }
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else {
+            // ECHILD: Foundation reaped it between the two looks.
+            return process.isRunning ? nil : process.terminationStatus
         }
-        try? FileManager.default.removeItem(at: logURL)
-        return process.terminationStatus
+        guard info._sifields._sigchld.si_pid == pid else { return nil }  // still running
+        return info._sifields._sigchld.si_status
+    }
+
+    /// Waits until the process has exited (``exitStatus``); nil after `timeout`.
+    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32? {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if let status = exitStatus { return status }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return exitStatus
+    }
+
+    /// Sends SIGTERM and waits for the exit (killing it after `timeout`); returns the exit status, -1 if
+    /// it had to be killed.
+    func stop(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        if exitStatus == nil { signal(SIGTERM) }
+        if let status = try await waitForExit(timeout: timeout) {
+            try? FileManager.default.removeItem(at: logURL)
+            return status
+        }
+        kill(process.processIdentifier, SIGKILL)
+        _ = try await waitForExit(timeout: .seconds(10))
+        return -1
     }
 
     /// Runs `session-syncd <arguments>` to completion: (status, stdout, stderr). Files, not pipes, so nothing blocks.

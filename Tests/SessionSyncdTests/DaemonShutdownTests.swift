@@ -40,9 +40,7 @@ import Testing
             // delivery would be one.
             #expect(try await receiver.waitFor("STOPPING=1"))
             daemon.signal(SIGTERM)
-            let end = ContinuousClock.now + .seconds(30)
-            while daemon.process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(!daemon.process.isRunning)
+            #expect(try await daemon.waitForExit() != nil)
             #expect(!daemon.log.contains("shutdown took too long"), "\(daemon.log)")
         }
     }
@@ -61,10 +59,7 @@ import Testing
             // The next probe (every 0.5 s) now waits for an answer that does not come.
             try await Task.sleep(for: .seconds(1))
             try await body(daemon!, receiver)
-            let end = ContinuousClock.now + .seconds(30)
-            while daemon!.process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(!daemon!.process.isRunning)
-            #expect(daemon!.process.terminationStatus == 0)
+            #expect(try await daemon!.waitForExit() == 0)
             #expect(try await receiver.waitFor("STOPPING=1"))
         }
     }

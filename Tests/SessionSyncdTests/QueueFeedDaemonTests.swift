@@ -28,7 +28,7 @@ import Testing
                     """) == "1"
             })
             daemon!.signal(SIGKILL)
-            daemon!.process.waitUntilExit()
+            _ = try await daemon!.waitForExit()
             try? FileManager.default.removeItem(at: daemon!.logURL)
             daemon = nil
             try await blocker.execute("ROLLBACK")
@@ -60,7 +60,7 @@ import Testing
             try await db.put("kept", try TestPickle.base64("{'uid': 2, 'current_page': '/after', 'user_role': 'a'}"))
             #expect(try await db.eventually { try await db.field("kept", "current_page") == "/after" })
             #expect(try await db.settled(feed: .queue))
-            #expect(daemon!.process.isRunning)
+            #expect(daemon!.exitStatus == nil)
         }
     }
 
@@ -136,7 +136,7 @@ import Testing
             stop.request()
             #expect(try await load > 10)
             #expect(try await db.settled(feed: feed))
-            #expect(daemon!.process.isRunning)
+            #expect(daemon!.exitStatus == nil)
         }
     }
 }

@@ -15,6 +15,22 @@ import Testing
         return (r.status, try #require(object, "not a JSON object: \(r.stdout) \(r.stderr)"))
     }
 
+    @Test func theDaemonsOwnLeastPrivilegeRoleCanRunIt() async throws {
+        // Found walking docs/deployment.md through as an operator: as a role that is not a superuser,
+        // `status` failed with "permission denied for schema pg_toast" while looking for the view.
+        try await withDaemonDatabaseAndRole { db, role, daemon in
+            var config = SyncConfiguration.defaults
+            config.daemonRole = role
+            try await db.install(config)
+            daemon = try db.spawnDaemon(config: try db.statusConfigFile(), dsn: "dbname=\(db.name) user=\(role)")
+            #expect(try await daemon!.waitForLog("caught up"), "\(daemon!.log)")
+            #expect(try await db.statusRow(pid: daemon!.pid) { $0["fresh"] == "t" && $0["role"] == "active" })
+            let r = try DaemonProcess.run(["status", "--dsn", "dbname=\(db.name) user=\(role)"])
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdout.hasPrefix("OK: active instance"), "\(r.stdout)")
+        }
+    }
+
     @Test func noInstanceExitsOneAndActiveFreshExitsZeroAndAStaleHeartbeatExitsOne() async throws {
         try await withDaemonDatabase { db, daemon in
             defer { daemon?.signal(SIGCONT) }

@@ -132,13 +132,38 @@ import Testing
             #expect(try await db.scalar("SELECT count(*) FROM session_sync_status WHERE role = 'active'") == "1")
 
             first!.signal(SIGKILL)
-            first!.process.waitUntilExit()
+            _ = try await first!.waitForExit()
             try? FileManager.default.removeItem(at: first!.logURL)
             first = nil
             #expect(try await db.statusRow(pid: p2) { $0["role"] == "active" && $0["fresh"] == "t" && $0["role_since"]! != nil },
                     "\(second!.log)")
             #expect(try await db.statusRow(pid: p1) { $0["fresh"] == "f" && $0["role"] == "active" })
             #expect(try await db.scalar("SELECT count(*) FROM session_sync_status WHERE role = 'active' AND fresh") == "1")
+        }
+    }
+
+    /// A takeover is in the status table at once, not only at the next heartbeat: with a 60 s
+    /// interval the standby's row says `active` well before its next periodic write.
+    @Test func aTakeoverIsWrittenAtOnceNotAtTheNextInterval() async throws {
+        try await withDaemonDatabase { db, second in
+            var first: DaemonProcess?
+            defer { if let first { first.signal(SIGKILL) } }
+            try await db.install()
+            let config = try db.statusConfigFile(interval: 60, extra: "[ha]\npoll_ms = 100\n")
+            first = try db.spawnDaemon(config: config)
+            #expect(try await first!.waitForLog("caught up"), "\(first!.log)")
+            second = try db.spawnDaemon(config: config)
+            #expect(try await second!.waitForLog("standing by"), "\(second!.log)")
+            let p2 = second!.pid
+            #expect(try await db.statusRow(pid: p2) { $0["role"] == "standby" }, "\(second!.log)")
+
+            first!.signal(SIGKILL)
+            _ = try await first!.waitForExit()
+            try? FileManager.default.removeItem(at: first!.logURL)
+            first = nil
+            #expect(try await second!.waitForLog("role changed"), "\(second!.log)")
+            #expect(try await db.statusRow(pid: p2, timeout: .seconds(15)) { $0["role"] == "active" && $0["role_since"]! != nil },
+                    "\(second!.log)")
         }
     }
 }

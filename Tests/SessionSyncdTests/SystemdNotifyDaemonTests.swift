@@ -21,7 +21,7 @@ import Testing
             // Watch from the outside: whenever READY=1 has been seen, every session must already be in session_fields.
             var synced = 0
             let end = ContinuousClock.now + .seconds(300)
-            while ContinuousClock.now < end, daemon!.process.isRunning {
+            while ContinuousClock.now < end, daemon!.exitStatus == nil {
                 let readySeen = receiver.count("READY=1") > 0
                 synced = Int(try await db.scalar("SELECT count(*) FROM session_fields") ?? "") ?? -1
                 if readySeen { break }
@@ -125,7 +125,7 @@ import Testing
                 let before = receiver.count("WATCHDOG=1")
                 try await Task.sleep(for: .seconds(3))  // six ping intervals
                 #expect(receiver.count("WATCHDOG=1") == before, "pinged while the database did not answer")
-                #expect(daemon!.process.isRunning)
+                #expect(daemon!.exitStatus == nil)
 
                 for pid in stopped { kill(pid, SIGCONT) }
                 #expect(try await receiver.waitFor("WATCHDOG=1", count: before + 2, timeout: .seconds(30)),

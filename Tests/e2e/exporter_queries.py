@@ -159,9 +159,12 @@ def main():
     daemon = harness.Daemon(db.config_path, db.dsn, os.path.join(workdir, "daemon.log")).start()
     try:
         def active():
+            # The queries run one after another (as postgres_exporter runs them), so the daemon's
+            # heartbeat may change its row between them: wait until both show it active.
             r = run_queries(doc, db.dsn)
             agg = r["session_syncd"][1][0]
-            return r if agg["active_fresh_instances"] == 1 else None
+            roles = [row["role"] for row in r["session_syncd_instance"][1]]
+            return r if agg["active_fresh_instances"] == 1 and roles == ["active"] else None
         r = wait_for(active)
         res.expect("with a running daemon: session_syncd_active_fresh_instances is 1", r is not None)
         if r is None:

@@ -14,7 +14,9 @@ The database's loss against ours: with the load's writes failing (the old primar
 load still points at it), the new primary's sessions table is read once, before anything writes
 to it: that is what survived. For each session, a write recorded by the load that is newer than
 the surviving value was committed on the old primary and never replicated: the database lost it
-(Tracker.drop_lost marks it so; counted in "lost by the database"). Every other write, up to and
+(Tracker.drop_lost marks it so, also when the daemon had already mirrored it on the old primary;
+counted in "lost by the database"). The case fails if the database lost nothing: then it told
+nothing apart. Every other write, up to and
 including the surviving value, must be mirrored by the daemon on the new primary. Only then are
 the load and the tracker pointed at the new primary. The closing check compares every row on the
 new primary with its sessions, as after any other case.
@@ -79,6 +81,8 @@ def run(workdir, results):
         time.sleep(faults.AFTER)
         res = {env.feed: faults.Result(env.feed, "failover") for env in envs}
         made0 = {env.feed: env.tracker.counts()[0] for env in envs}
+        for env in envs:
+            env.tracker.keep_history()
         # Replication cut first (the standby's primary_conninfo pointed nowhere), so the primary
         # commits writes for CUT_S that the standby never receives: the database's loss to tell.
         t0 = time.monotonic()

@@ -320,6 +320,7 @@ class Tracker:
         self.dropped = 0        # writes the database lost (failover), see drop_lost
         self.samples = []       # (time, lag of the oldest pending write, pending sessions, its commit time)
         self.state = bytearray(1)   # by write number: 0 pending, 1 mirrored, 2 lost by the database
+        self.history = None     # session id -> every write since keep_history() (failover only)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -338,6 +339,8 @@ class Tracker:
             self.made += 1
             self.state.append(0)
             self.pending.setdefault(key, []).append((self.made, t, h))
+            if self.history is not None:
+                self.history.setdefault(key, []).append((self.made, t, h))
 
     def record_many(self, items, t):
         """items: [(key, text)] committed together at t (a bulk write)."""
@@ -345,7 +348,10 @@ class Tracker:
             for key, text in items:
                 self.made += 1
                 self.state.append(0)
-                self.pending.setdefault(key, []).append((self.made, t, data_hash(text)))
+                entry = (self.made, t, data_hash(text))
+                self.pending.setdefault(key, []).append(entry)
+                if self.history is not None:
+                    self.history.setdefault(key, []).append(entry)
 
     def _apply(self, rows):
         now = time.monotonic()
@@ -447,14 +453,24 @@ class Tracker:
             time.sleep(0.05)
         return False
 
+    def keep_history(self):
+        """From now on remember every write also after it is mirrored, so that drop_lost finds
+        the writes the database lost even when the daemon had already mirrored them on the old
+        primary (it usually has: it is milliseconds behind)."""
+        with self.lock:
+            self.history = {}
+
     def drop_lost(self, truth):
         """Failover: `truth` is the new primary's sessions (id -> data hash). A write of ours
         that is neither what the new primary holds nor before it was committed on the old
-        primary and never replicated: the database lost it, not the daemon. Returns how many."""
+        primary and never replicated: the database lost it, not the daemon (also when the
+        daemon had mirrored it on the old primary: that mirror is gone with it). Only writes
+        since keep_history() are looked at for mirrored ones. Returns how many."""
         lost = 0
         with self.lock:
-            for key in list(self.pending):
-                entries = self.pending[key]
+            written = self.history if self.history is not None else self.pending
+            for key in list(written):
+                entries = written[key]
                 have = truth.get(key)
                 hit = -1
                 for j in range(len(entries) - 1, -1, -1):
@@ -462,11 +478,18 @@ class Tracker:
                         hit = j
                         break
                 # Entries after `hit` are newer than what the new primary has: lost with the old one.
-                lost += len(entries) - (hit + 1)
                 for e in entries[hit + 1:]:
-                    self.state[e[0]] = 2
-                del entries[hit + 1:]
-                if not entries:
-                    del self.pending[key]
+                    if self.state[e[0]] == 1:
+                        self.synced -= 1
+                    if self.state[e[0]] != 2:
+                        self.state[e[0]] = 2
+                        lost += 1
+                if key in self.pending:
+                    still = [e for e in self.pending[key] if self.state[e[0]] == 0]
+                    if still:
+                        self.pending[key] = still
+                    else:
+                        del self.pending[key]
+            self.history = None
             self.dropped += lost
         return lost

@@ -78,6 +78,7 @@ extension SyncConfiguration {
             batch.batchDelay = try t.duration("batch_delay_ms", unitNanoseconds: 1e6, allowZero: true) ?? batch.batchDelay
             batch.catchupBatchSize = try t.integer("catchup_batch_size", in: 1...1_000_000) ?? batch.catchupBatchSize
             batch.maxRetries = try t.integer("max_retries", in: 0...1000) ?? batch.maxRetries
+            batch.maxPendingNotifications = try t.integer("max_pending_notifications", in: 1...10_000_000) ?? batch.maxPendingNotifications
             try t.finish()
         }
         if var t = try r.table("listen") {

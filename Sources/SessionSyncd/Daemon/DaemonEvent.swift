@@ -6,6 +6,9 @@ enum DaemonEvent: Sendable {
     case listener(PGListenerEvent)
     /// The listener's stream finished (after stop).
     case listenerEnded
+    /// Notifications were dropped because `[sync] max_pending_notifications` were waiting
+    /// (``NotificationBacklog``): a catch-up syncs their sessions.
+    case notificationsDropped
     /// A batch deadline may have passed.
     case tick
     /// Process the next page of catch-up run `id` (stale ids are ignored).

@@ -38,13 +38,14 @@ enum DaemonSignals {
             events.yield(.reload)
             return
         }
-        guard shutdown.request() else { exit(0) }
+        guard shutdown.request() else { fflush(nil); _exit(0) }
         notifier.send(.status(NotifyStatus.stopping))
         notifier.send(.stopping)
         events.yield(.terminate(signal: sig))
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
             logger.warning("shutdown took too long; exiting, the open batch is rolled back by the server")
-            exit(0)
+            fflush(nil)
+            _exit(0)  // not exit(3): its atexit handlers are what may hang (see RunCommand)
         }
     }
 }

@@ -30,8 +30,20 @@ extension SyncEngine {
             reconnect: ReconnectPolicy(initial: configuration.listen.reconnectInitial, maximum: configuration.listen.reconnectMax)),
             logger: logger)
         let cont = continuation
+        let backlog = NotificationBacklog(limit: configuration.batch.maxPendingNotifications)
+        notificationBacklog = backlog
         listenerForward = Task {
-            for await e in l.events { cont.yield(.listener(e)) }
+            for await e in l.events {
+                if case .notification = e {
+                    switch backlog.admit() {
+                    case .admitted: cont.yield(.listener(e))
+                    case .dropped: continue
+                    case .firstDrop: cont.yield(.notificationsDropped)
+                    }
+                } else {
+                    cont.yield(.listener(e))
+                }
+            }
             cont.yield(.listenerEnded)
         }
         listener = l

@@ -26,6 +26,8 @@ final class SyncEngine {
     var stats = DaemonStats()
     var armedDeadline: ContinuousClock.Instant?
     var catchUp = CatchUp(id: 0)
+    /// Gives freed heap pages back once idle after work.
+    var memoryTrim = MemoryTrim()
     /// Queue feed only: its tables and when to look at them (nil with the notify feed).
     var queue: QueueTable?
     var queueFeed: QueueFeed?
@@ -38,6 +40,8 @@ final class SyncEngine {
     var listener: PGListener?
     /// Forwards `listener`'s events into `events`.
     var listenerForward: Task<Void, Never>?
+    /// Counts the notifications `listenerForward` has passed on and the loop not yet taken (a new one per listener).
+    var notificationBacklog = NotificationBacklog(limit: 1)
     /// This process in the status table (a fresh id per start).
     let identity = InstanceIdentity.current()
     /// Writes the status row on its own connection (nil with `[status] interval_s = 0`).
@@ -134,9 +138,11 @@ final class SyncEngine {
         let watchdogTask = startWatchdogTimer()
 
         loop: for await event in events {
+            if case .listener(.notification) = event { notificationBacklog.taken() }
             switch event {
             case .role(let new):
                 await apply(role: new)
+                reportStatus()  // the status row shows a takeover at once, not an interval later
             case .listener where !role.isActive:
                 continue  // a stopped listener's last events
             case .listener(.listening(let generation)):
@@ -167,6 +173,12 @@ final class SyncEngine {
                 ])
             case .listenerEnded:
                 continue
+            case .notificationsDropped:
+                let dropped = notificationBacklog.endEpisode()
+                guard role.isActive else { continue }
+                logger.warning("notifications dropped: more than max_pending_notifications were waiting; a catch-up syncs their sessions",
+                               metadata: ["sync.dropped": "\(dropped)", "sync.max_pending_notifications": "\(notificationBacklog.limit)"])
+                catchUpRequested()
             case .tick:
                 armedDeadline = nil
             case .catchUpPage(let id):
@@ -195,6 +207,9 @@ final class SyncEngine {
             }
             if shutdown.isRequested { break loop }
             await flushDue()
+            if memoryTrim.shouldTrim(idle: batcher.pendingCount == 0 && !catchUp.active, batches: stats.totals.batches, now: .now) {
+                MemoryTrim.trim()
+            }
         }
 
         statsTask.cancel()

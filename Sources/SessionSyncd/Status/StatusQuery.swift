@@ -30,10 +30,14 @@ struct StatusQuery: Sendable {
     func read(on connection: PGConnection) async throws -> Result {
         let view: String
         do {
+            // OFFSET 0: to_regclass only for the target's schema; joined, the planner ran it for every
+            // schema, and a role without USAGE on pg_toast (the daemon's, a monitoring role) got 42501.
             let r = try await connection.query("""
-                SELECT format('%I.session_sync_status', n.nspname)
-                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.oid = to_regclass($1) AND to_regclass(format('%I.session_sync_status', n.nspname)) IS NOT NULL
+                SELECT v FROM (
+                    SELECT format('%I.session_sync_status', n.nspname) AS v
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.oid = to_regclass($1) OFFSET 0) s
+                WHERE to_regclass(v) IS NOT NULL
                 """, [.text(target)])
             guard r.rowCount == 1, let v = r[0, 0] else {
                 throw SyncError(.notInstalled, "no status view next to \(target): run `session-syncd install`")
