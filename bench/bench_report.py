@@ -59,7 +59,7 @@ def write(res, out, args):
          f"- **Machine**: {m['os']}, {m['cores']} cores ({m['cpu']}), {m['mem_gib']:.0f} GiB, Linux {m['kernel']}; "
          f"{m['swift']}; PostgreSQL {res['pg']} (throwaway cluster, unix socket, `track_commit_timestamp = on`, "
          "default durability; the daemons write with `synchronous_commit = off` on their own connection)",
-         f"- **Commit**: `{commit}`{dirty}, release build",
+         f"- **Commit**: `{commit}`{dirty}, release build as shipped (`scripts/build-release`: the Swift runtime and Foundation linked in)",
          f"- **Load average** (1/5/15 min): {' / '.join(res['load_start'])} at the start, {' / '.join(res['load_end'])} at the end "
          + ("(the cores were shared with other work: figures move with it; compare within this page only)"
             if float(res['load_start'][0]) >= 1.0 or float(res['load_end'][0]) >= 2.5 else "(nothing else was running)"),
@@ -127,8 +127,8 @@ def write(res, out, args):
               f"One `run` process: cold start with {res['n']:,} pending sessions, idle, then {r['updates']:,} updates "
               "(SQL `UPDATE`s of 10,000 sessions each, as fast as the server takes them; one NOTIFY per session), "
               "idle again. VmRSS sampled every 0.1 s.", "",
-              "VmRSS counts the pages of the shared libraries it touched (Swift runtime, Foundation, libpq, libc: about "
-              "25 MiB, shared with every other Swift process); RssAnon is the daemon's own memory.", "",
+              "VmRSS also counts the file pages it touched: its own code (the Swift runtime and Foundation are linked "
+              "in) and libpq, libc and their libraries, about 20 MiB; RssAnon is the daemon's own memory.", "",
               "| phase | VmRSS (MiB) | RssAnon (MiB) |", "|---|---|---|",
               f"| peak during the {res['n']:,}-session sync | {r['sync_peak']:.1f} | {r.get('sync_peak_anon', 0):.1f} |",
               f"| idle after it | {r['idle']:.1f} | {r.get('idle_anon', 0):.1f} |",
